@@ -1,0 +1,266 @@
+"""People and integrations: accounts with roles, argon2 passwords, and hashed API tokens.
+
+Passwords are argon2id hashes; API tokens are long random strings shown once and stored only as
+a SHA-256 digest (they carry enough entropy that a slow hash would add nothing but latency to
+every API call). Every change is written to the audit log in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Boolean, ForeignKey, Integer, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from gateway import audit
+from gateway.database import Base, UTCDateTime, utcnow
+from gateway.roles import Role
+
+_hasher = PasswordHasher()
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "avz_"
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out, in words for the user."""
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Bumped whenever the password changes or the account is disabled, so old sessions die.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    # The four members Flask-Login looks for, without importing Flask into the model.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_generation}"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    display_prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, for the audit log."""
+
+    id: int | None
+    name: str
+    address: str = ""
+
+
+SYSTEM = Actor(id=None, name="system")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def create_user(
+    session: Session, *, username: str, password: str, role: Role, actor: Actor = SYSTEM
+) -> User:
+    if not USERNAME_PATTERN.match(username):
+        raise AccountError(
+            "a user name has 2-64 letters, digits or . _ @ - and starts with a letter or digit"
+        )
+    check_password_strength(password)
+    if find_user(session, username) is not None:
+        raise AccountError(f"a user named {username!r} already exists")
+    user = User(username=username, password_hash=hash_password(password), role=role.value)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        action="user.create",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=username,
+        details={"role": role.value},
+    )
+    return user
+
+
+def set_password(session: Session, user: User, password: str, *, actor: Actor = SYSTEM) -> None:
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.session_generation += 1
+    audit.record(
+        session,
+        action="user.password",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=user.username,
+    )
+
+
+def update_user(
+    session: Session, user: User, *, role: Role, active: bool, actor: Actor = SYSTEM
+) -> None:
+    """Change role or enabled state; refuses to leave the station without an active admin."""
+    removes_admin = user.role == Role.ADMIN and (role != Role.ADMIN or not active)
+    if removes_admin and count_active_admins(session) <= 1:
+        raise AccountError("the last active admin cannot be demoted or disabled")
+    changes: dict[str, list[object]] = {}
+    if user.role != role.value:
+        changes["role"] = [user.role, role.value]
+    if user.active != active:
+        changes["active"] = [user.active, active]
+        user.session_generation += 1
+    if not changes:
+        return
+    user.role = role.value
+    user.active = active
+    audit.record(
+        session,
+        action="user.update",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=user.username,
+        details=changes,
+    )
+
+
+def count_active_admins(session: Session) -> int:
+    query = select(func.count(User.id)).where(User.role == Role.ADMIN.value, User.active)
+    return int(session.scalar(query) or 0)
+
+
+def ensure_first_admin(session: Session, *, username: str = "admin") -> str | None:
+    """Create the first admin if the station has none; return its one-time password."""
+    if count_active_admins(session) > 0:
+        return None
+    password = secrets.token_urlsafe(12)
+    existing = find_user(session, username)
+    if existing is not None:
+        existing.role = Role.ADMIN.value
+        existing.active = True
+        set_password(session, existing, password)
+    else:
+        create_user(session, username=username, password=password, role=Role.ADMIN)
+    return password
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session, *, name: str, role: Role = Role.OPERATOR, actor: Actor = SYSTEM
+) -> tuple[ApiToken, str]:
+    """Create a token; the clear text is returned here once and never stored."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise AccountError("a token needs a name of 1-80 characters")
+    clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name,
+        role=role.value,
+        digest=_digest(clear),
+        display_prefix=clear[: len(TOKEN_PREFIX) + 6],
+        created_by=actor.id,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        action="token.create",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=name,
+        details={"role": role.value, "token_id": token.id},
+    )
+    return token, clear
+
+
+def revoke_token(session: Session, token: ApiToken, *, actor: Actor = SYSTEM) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = utcnow()
+    audit.record(
+        session,
+        action="token.revoke",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=token.name,
+        details={"token_id": token.id},
+    )
+
+
+def authenticate_token(session: Session, clear: str) -> ApiToken | None:
+    """The live token matching this clear text, or None; compares digests in constant time."""
+    if not clear.startswith(TOKEN_PREFIX):
+        return None
+    digest = _digest(clear)
+    token = session.scalar(select(ApiToken).where(ApiToken.digest == digest))
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    if token.revoked_at is not None:
+        return None
+    token.last_used_at = utcnow()
+    return token

@@ -1,0 +1,172 @@
+"""The `altavoz` command: a Flask CLI group, so `flask --app gateway ...` works the same way.
+
+User errors end with one line on stderr and a non-zero status, never a traceback: the people
+running this are radio operators, not Python programmers.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from gateway import accounts, migrate
+from gateway.accounts import AccountError
+from gateway.database import Database
+from gateway.roles import Role
+from gateway.settings import ConfigError, Settings, load_settings
+
+
+def app_settings() -> Settings:
+    value: Settings = current_app.extensions["altavoz.settings"]
+    return value
+
+
+def app_database() -> Database:
+    value: Database = current_app.extensions["altavoz.database"]
+    return value
+
+
+def fail(message: str, status: int = 1) -> None:
+    """Stop the command with one line on stderr."""
+    click.echo(f"altavoz: {message}", err=True)
+    raise SystemExit(status)
+
+
+def bootstrap(database: Database) -> str | None:
+    """Migrate the schema and make sure an admin exists; return a new admin's password."""
+    migrate.upgrade(database)
+    with database.session() as session:
+        return accounts.ensure_first_admin(session)
+
+
+def announce_first_admin(password: str | None) -> None:
+    if password:
+        click.echo(
+            "\n  First admin created.  User: admin   One-time password: "
+            f"{password}\n  Log in and change it under Users.\n"
+        )
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or migrate the database; idempotent."""
+    database = app_database()
+    password = bootstrap(database)
+    click.echo(f"database ready at revision {migrate.current_revision(database)}")
+    announce_first_admin(password)
+
+
+@click.group("user")
+def user_group() -> None:
+    """Manage accounts."""
+
+
+@user_group.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="admin, operator or moderator")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def user_add(name: str, role: str, password_file: Path | None) -> None:
+    """Create an account."""
+    try:
+        parsed_role = Role.parse(role)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    if password_file is not None:
+        try:
+            password = password_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError):
+            fail(f"cannot read a password from {password_file}", 2)
+    elif sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        fail("no terminal to ask for a password: use --password-file FILE", 2)
+    database = app_database()
+    migrate.upgrade(database)
+    try:
+        with database.session() as session:
+            accounts.create_user(session, username=name, password=password, role=parsed_role)
+    except AccountError as exc:
+        fail(str(exc), 2)
+    click.echo(f"user {name} created with role {parsed_role.value}")
+
+
+@click.group("token")
+def token_group() -> None:
+    """Manage API tokens for integrations."""
+
+
+@token_group.command("create")
+@click.argument("name")
+@click.option("--role", default="operator", show_default=True, help="the token's role")
+@with_appcontext
+def token_create(name: str, role: str) -> None:
+    """Print a new API token (shown only this once)."""
+    try:
+        parsed_role = Role.parse(role)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    database = app_database()
+    migrate.upgrade(database)
+    try:
+        with database.session() as session:
+            _token, clear = accounts.create_token(session, name=name, role=parsed_role)
+    except AccountError as exc:
+        fail(str(exc), 2)
+    click.echo(clear)
+
+
+def register_commands(app: Flask) -> None:
+    from gateway.commands import doctor_command, serve_command, web_command, worker_command
+
+    for command in (
+        init_command,
+        user_group,
+        token_group,
+        serve_command,
+        worker_command,
+        web_command,
+        doctor_command,
+    ):
+        app.cli.add_command(command)
+
+
+def _create_cli_app() -> Flask:
+    from gateway.factory import create_app
+
+    return create_app(load_settings())
+
+
+class AltavozGroup(FlaskGroup):
+    """FlaskGroup without Flask's development commands, which would confuse operators."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            create_app=_create_cli_app,
+            add_default_commands=False,
+            add_version_option=False,
+            load_dotenv=False,
+            set_debug_flag=False,
+            name="altavoz",
+            help="Altavoz: community radio and SMS broadcasting gateway.",
+        )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        load_settings()
+    except ConfigError as exc:
+        fail(f"configuration error: {exc}", 2)
+    AltavozGroup().main(prog_name="altavoz")
+
+
+if __name__ == "__main__":
+    main()

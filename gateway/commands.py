@@ -1,0 +1,80 @@
+"""Long-running commands: serve, worker, web, doctor."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from gateway.cli import announce_first_admin, app_database, app_settings, bootstrap
+from gateway.doctor import Outcome, run_checks
+from gateway.supervisor import ChildSpec, Supervisor
+from gateway.workers import WorkerKind, build_worker
+
+
+def _self_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "gateway.cli", *args]
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="address of the web panel (default from config)")
+@click.option("--port", default=None, type=int, help="port of the web panel (default from config)")
+@with_appcontext
+def serve_command(host: str | None, port: int | None) -> None:
+    """Run the web panel, the API and every worker."""
+    settings = app_settings()
+    announce_first_admin(bootstrap(app_database()))
+    host = host or settings.web.host
+    port = port or settings.web.port
+    specs = [ChildSpec("web", _self_argv("web", "--host", host, "--port", str(port)))]
+    specs += [ChildSpec(kind.value, _self_argv("worker", kind.value)) for kind in WorkerKind]
+    click.echo(f"Altavoz panel on http://{host}:{port}/  (Ctrl-C stops everything)")
+    supervisor = Supervisor(specs)
+    supervisor.install_signal_handlers()
+    raise SystemExit(supervisor.run())
+
+
+@click.command("worker")
+@click.argument("kind", type=click.Choice([kind.value for kind in WorkerKind]))
+@click.option("--once", is_flag=True, help="stop when there is nothing left to do")
+@with_appcontext
+def worker_command(kind: str, once: bool) -> None:
+    """Run one worker alone (playout, transcribe or sms)."""
+    worker = build_worker(WorkerKind(kind), app_settings(), app_database())
+    worker.install_signal_handlers()
+    worker.run(once=once)
+
+
+@click.command("web", hidden=True)
+@click.option("--host", required=True)
+@click.option("--port", required=True, type=int)
+@with_appcontext
+def web_command(host: str, port: int) -> None:
+    """Serve the panel and the API with waitress (used by serve)."""
+    from waitress.server import create_server
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    server = create_server(app, host=host, port=port, threads=8)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.close()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.run()
+
+
+@click.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """Check ffmpeg, libVLC, Icecast, the database (and the SMSC, models); exit 1 on a failure."""
+    failed = False
+    for result in run_checks(app_settings(), app_database()):
+        failed = failed or result.outcome is Outcome.FAIL
+        click.echo(f"{result.outcome.value:<4}  {result.name:<10} {result.detail}")
+    raise SystemExit(1 if failed else 0)

@@ -1,0 +1,73 @@
+"""Prometheus metrics, read from the database at scrape time.
+
+Workers are separate processes (possibly on other hosts), so in-process counters would each see
+only a slice; the database is where their work is recorded, so `/metrics` asks it directly.
+Packages add their own families by registering a function with `register_source`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gateway.accounts import User
+from gateway.database import Database, utcnow
+from gateway.worker import WorkerHeartbeat
+
+MetricSource = Callable[[Session], Iterable[Metric]]
+_sources: list[MetricSource] = []
+
+
+def register_source(source: MetricSource) -> MetricSource:
+    _sources.append(source)
+    return source
+
+
+@register_source
+def _core_metrics(session: Session) -> Iterator[Metric]:
+    users = GaugeMetricFamily("altavoz_users", "Active accounts by role", labels=["role"])
+    rows = session.execute(
+        select(User.role, func.count(User.id)).where(User.active).group_by(User.role)
+    )
+    for role, count in rows:
+        users.add_metric([role], count)
+    yield users
+
+    cutoff = utcnow() - timedelta(seconds=30)
+    up = GaugeMetricFamily(
+        "altavoz_worker_up", "Worker processes with a recent heartbeat", labels=["kind"]
+    )
+    done = CounterMetricFamily(
+        "altavoz_worker_items", "Items finished by live workers", labels=["kind", "result"]
+    )
+    alive: dict[str, int] = {}
+    for beat in session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.state != "stopped")):
+        if beat.beat_at >= cutoff:
+            alive[beat.kind] = alive.get(beat.kind, 0) + 1
+            done.add_metric([beat.kind, "done"], beat.items_done)
+            done.add_metric([beat.kind, "failed"], beat.items_failed)
+    for kind, count in sorted(alive.items()):
+        up.add_metric([kind], count)
+    yield up
+    yield done
+
+
+class DatabaseCollector(Collector):
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def collect(self) -> Iterator[Metric]:
+        with self.database.session() as session:
+            for source in _sources:
+                yield from source(session)
+
+
+def registry_for(database: Database) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector(database))
+    return registry

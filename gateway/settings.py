@@ -1,0 +1,228 @@
+"""Configuration: the embedded TOML defaults, an optional file, and environment overrides.
+
+Precedence, lowest first: `config/altavoz.toml` shipped with the code, the file named by
+`ALTAVOZ_CONFIG` (which replaces it whole), then `ALTAVOZ_<SECTION>__<KEY>` variables for single
+keys. Everything is validated once at start-up so that a typo fails with one line naming the key,
+not later in a worker at three in the morning.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "altavoz.toml"
+ENV_PREFIX = "ALTAVOZ_"
+CONFIG_ENV = "ALTAVOZ_CONFIG"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StationSettings(_Section):
+    name: str = "Radio Altavoz"
+    timezone: str = "America/Mexico_City"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/altavoz.db"
+
+    @field_validator("url")
+    @classmethod
+    def _supported_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+
+class MediaSettings(_Section):
+    dir: Path = Path("var/media")
+    inbox: Path = Path("var/inbox")
+    inbox_settle_s: float = Field(3.0, ge=0.0)
+    max_upload_mb: int = Field(200, gt=0)
+    max_duration_s: int = Field(3600, gt=0)
+    loudness_target_lufs: float = Field(-16.0, ge=-40.0, le=-5.0)
+    true_peak_dbtp: float = Field(-1.5, ge=-9.0, le=0.0)
+    trim_silence: bool = False
+    retention_rejected_days: int = Field(30, ge=0)
+
+
+class StreamSettings(_Section):
+    icecast_url: str = "http://127.0.0.1:8000"
+    mount: str = "/altavoz"
+    source_user: str = "source"
+    source_password: str = "altavoz-source"
+    admin_password: str = "altavoz-admin"
+    manage_local_icecast: bool = True
+    format: Literal["mp3", "ogg"] = "mp3"
+    bitrate: int = Field(128, ge=16, le=320)
+    soundcard: bool = False
+    slot_start: Literal["cut", "fade"] = "fade"
+    fade_s: float = Field(2.0, ge=0.0, le=30.0)
+
+    @field_validator("icecast_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("mount")
+    @classmethod
+    def _mount_path(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError("must start with / and contain no spaces")
+        return value
+
+
+class SmppSettings(_Section):
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(2775, ge=1, le=65535)
+    system_id: str = Field("altavoz", max_length=15)
+    password: str = Field("secret", max_length=8)
+    system_type: str = Field("", max_length=12)
+    source_addr: str = Field("ALTAVOZ", max_length=20)
+    source_addr_ton: int = Field(5, ge=0, le=6)
+    source_addr_npi: int = Field(0, ge=0, le=18)
+    dest_addr_ton: int = Field(1, ge=0, le=6)
+    dest_addr_npi: int = Field(1, ge=0, le=18)
+    bind_mode: Literal["transceiver", "transmitter_receiver"] = "transceiver"
+    window: int = Field(10, ge=1, le=1000)
+    max_tps: float = Field(50, gt=0, le=10000)
+    enquire_link_s: float = Field(30, gt=0)
+    gsm7_data_coding: int = Field(0, ge=0, le=255)
+    gsm7_packed: bool = False
+    smart_encoding: bool = True
+    max_segments: int = Field(6, ge=1, le=255)
+    default_region: str = "MX"
+
+    @field_validator("default_region")
+    @classmethod
+    def _region_code(cls, value: str) -> str:
+        import phonenumbers
+
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region code {value!r}")
+        return value.upper()
+
+
+class TranscriptionSettings(_Section):
+    models_dir: Path = Path("var/models")
+    default_language: str = Field("es", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    workers: int = Field(0, ge=0, le=64)
+
+
+class AlertSettings(_Section):
+    attention_tone: int = Field(0, ge=0)
+    tts_voice: str = "es-419"
+    repeats: int = Field(2, ge=1, le=10)
+
+
+class WebSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(5000, ge=1, le=65535)
+    secret_key_file: Path = Path("var/secret_key")
+    session_lifetime_minutes: int = Field(480, gt=0)
+    secure_cookies: Literal["auto", "true", "false"] = "auto"
+    behind_proxy: bool = False
+    login_max_failures: int = Field(5, ge=1)
+    login_window_minutes: int = Field(15, ge=1)
+    default_locale: Literal["es", "en"] = "es"
+
+
+class Settings(_Section):
+    station: StationSettings = StationSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    media: MediaSettings = MediaSettings()
+    stream: StreamSettings = StreamSettings()
+    smpp: SmppSettings = SmppSettings()
+    transcription: TranscriptionSettings = TranscriptionSettings()
+    alerts: AlertSettings = AlertSettings()
+    web: WebSettings = WebSettings()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"configuration file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _env_overrides(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Collect ALTAVOZ_SECTION__KEY variables; also return where each key came from."""
+    overrides: dict[str, dict[str, str]] = {}
+    origins: dict[str, str] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].partition("__")
+        section, key = section.lower(), key.lower()
+        if section not in Settings.model_fields:
+            raise ConfigError(f"{name}: there is no configuration section {section!r}")
+        overrides.setdefault(section, {})[key] = value
+        origins[f"{section}.{key}"] = name
+    return overrides, origins
+
+
+def _describe(error: ValidationError, origins: Mapping[str, str], source: Path) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    if first["type"] == "extra_forbidden":
+        reason = "is not a known setting"
+    else:
+        reason = first["msg"].removeprefix("Value error, ")
+    where = origins.get(key, str(source))
+    return f"{key}: {reason} (from {where})"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from the files and the environment, or raise ConfigError."""
+    environ = os.environ if environ is None else environ
+    source = Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else DEFAULTS_FILE
+    data = _read_toml(source)
+    overrides, origins = _env_overrides(environ)
+    for section, values in overrides.items():
+        existing = data.get(section, {})
+        if not isinstance(existing, dict):
+            raise ConfigError(f"{section}: must be a table (from {source})")
+        data[section] = {**existing, **values}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origins, source)) from None
+
+
+def settings_from_mapping(data: Mapping[str, Any]) -> Settings:
+    """Validate settings given as nested mappings (tests, embedding); defaults fill the rest."""
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, {}, Path("<mapping>"))) from None

@@ -1,0 +1,104 @@
+"""`altavoz serve`: start the web server and every worker as child processes and keep them up.
+
+Each child is a fresh `altavoz` process (no fork of a process holding libVLC, Vosk or sockets).
+A child that dies is restarted with a growing delay so a crash loop cannot spin the CPU. The
+first SIGTERM/SIGINT is passed on to every child for a warm stop; children still running after
+the grace period, or after a second signal, are killed.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import FrameType
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ChildSpec:
+    name: str
+    argv: Sequence[str]
+
+
+@dataclass
+class _Child:
+    spec: ChildSpec
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    next_start: float = 0.0
+    started_at: float = field(default=0.0)
+
+
+class Supervisor:
+    def __init__(
+        self, specs: Sequence[ChildSpec], *, grace_s: float = 15.0, max_backoff_s: float = 60.0
+    ) -> None:
+        self.children = [_Child(spec) for spec in specs]
+        self.grace_s = grace_s
+        self.max_backoff_s = max_backoff_s
+        self._stop_requested = 0
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self._stop_requested += 1
+        log.info("supervisor: signal %s (%d)", signum, self._stop_requested)
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+
+    def _start(self, child: _Child) -> None:
+        log.info("supervisor: starting %s", child.spec.name)
+        child.process = subprocess.Popen(list(child.spec.argv))
+        child.started_at = time.monotonic()
+
+    def _check(self, child: _Child, now: float) -> None:
+        process = child.process
+        if process is not None and process.poll() is None:
+            if now - child.started_at > 60:
+                child.restarts = 0
+            return
+        if process is not None:
+            log.error("supervisor: %s exited with status %s", child.spec.name, process.returncode)
+            delay = min(self.max_backoff_s, 2.0 ** min(child.restarts, 6))
+            child.restarts += 1
+            child.next_start = now + delay
+            child.process = None
+            return
+        if now >= child.next_start:
+            self._start(child)
+
+    def run(self) -> int:
+        for child in self.children:
+            self._start(child)
+        while not self._stop_requested:
+            now = time.monotonic()
+            for child in self.children:
+                self._check(child, now)
+            time.sleep(0.2)
+        return self._shutdown()
+
+    def _running(self) -> list[_Child]:
+        return [c for c in self.children if c.process is not None and c.process.poll() is None]
+
+    def _shutdown(self) -> int:
+        for child in self._running():
+            assert child.process is not None
+            child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.grace_s
+        seen = self._stop_requested
+        while self._running() and time.monotonic() < deadline and self._stop_requested == seen:
+            time.sleep(0.1)
+        for child in self._running():
+            assert child.process is not None
+            log.warning("supervisor: killing %s", child.spec.name)
+            child.process.kill()
+        for child in self.children:
+            if child.process is not None:
+                child.process.wait()
+        log.info("supervisor: everything stopped")
+        return 0

@@ -1,0 +1,1 @@
+"""HTTP edges: blueprints that translate requests into domain calls and answers."""

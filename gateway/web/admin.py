@@ -1,0 +1,163 @@
+"""Admin screens: people, API tokens and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from gateway import accounts, audit
+from gateway.accounts import AccountError, ApiToken, User
+from gateway.roles import ADMIN_ONLY, Role
+from gateway.web.access import current_actor, db_session, requires
+from gateway.web.forms import ConfirmForm, EditUserForm, NewUserForm, PasswordForm, TokenForm
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@blueprint.get("/users")
+@requires(ADMIN_ONLY)
+def users() -> ResponseReturnValue:
+    people = db_session().scalars(select(User).order_by(User.username))
+    return render_template("admin/users.html", users=list(people), form=NewUserForm())
+
+
+@blueprint.post("/users")
+@requires(ADMIN_ONLY)
+def create_user() -> ResponseReturnValue:
+    form = NewUserForm()
+    db = db_session()
+    if form.validate_on_submit():
+        try:
+            accounts.create_user(
+                db,
+                username=form.username.data or "",
+                password=form.password.data or "",
+                role=Role.parse(form.role.data or ""),
+                actor=current_actor(),
+            )
+        except AccountError as exc:
+            form.username.errors = [*form.username.errors, str(exc)]
+        else:
+            db.commit()
+            flash(_("User %(name)s created.", name=form.username.data))
+            return redirect(url_for("admin.users"))
+    people = db.scalars(select(User).order_by(User.username))
+    return render_template("admin/users.html", users=list(people), form=form), 400
+
+
+@blueprint.route("/users/<int:user_id>", methods=["GET", "POST"])
+@requires(ADMIN_ONLY)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
+    password_form = PasswordForm(prefix="pw")
+    error = None
+    db = db_session()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            accounts.update_user(
+                db,
+                user,
+                role=Role.parse(form.role.data or ""),
+                active=bool(form.active.data),
+                actor=current_actor(),
+            )
+        except AccountError as exc:
+            error = str(exc)
+        else:
+            db.commit()
+            flash(_("Changes saved."))
+            return redirect(url_for("admin.users"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, password_form=password_form, error=error
+    ), status
+
+
+@blueprint.post("/users/<int:user_id>/password")
+@requires(ADMIN_ONLY)
+def reset_password(user_id: int) -> ResponseReturnValue:
+    user = _user_or_404(user_id)
+    password_form = PasswordForm(prefix="pw")
+    db = db_session()
+    if password_form.validate_on_submit():
+        accounts.set_password(db, user, password_form.password.data or "", actor=current_actor())
+        db.commit()
+        flash(_("Password changed for %(name)s.", name=user.username))
+        return redirect(url_for("admin.users"))
+    form = EditUserForm(obj=user)
+    return render_template(
+        "admin/user_edit.html", user=user, form=form, password_form=password_form, error=None
+    ), 400
+
+
+@blueprint.get("/tokens")
+@requires(ADMIN_ONLY)
+def tokens() -> ResponseReturnValue:
+    rows = db_session().scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))
+    return render_template(
+        "admin/tokens.html", tokens=list(rows), form=TokenForm(), confirm=ConfirmForm()
+    )
+
+
+@blueprint.post("/tokens")
+@requires(ADMIN_ONLY)
+def create_token() -> ResponseReturnValue:
+    form = TokenForm()
+    db = db_session()
+    if form.validate_on_submit():
+        try:
+            _token, clear = accounts.create_token(
+                db,
+                name=form.name.data or "",
+                role=Role.parse(form.role.data or ""),
+                actor=current_actor(),
+            )
+        except AccountError as exc:
+            form.name.errors = [*form.name.errors, str(exc)]
+        else:
+            db.commit()
+            rows = db.scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))
+            return render_template(
+                "admin/tokens.html",
+                tokens=list(rows),
+                form=TokenForm(),
+                confirm=ConfirmForm(),
+                new_token=clear,
+            ), 201
+    rows = db.scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))
+    return render_template(
+        "admin/tokens.html", tokens=list(rows), form=form, confirm=ConfirmForm()
+    ), 400
+
+
+@blueprint.post("/tokens/<int:token_id>/revoke")
+@requires(ADMIN_ONLY)
+def revoke_token(token_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db = db_session()
+    token = db.get(ApiToken, token_id)
+    if token is None:
+        abort(404)
+    accounts.revoke_token(db, token, actor=current_actor())
+    db.commit()
+    flash(_("Token %(name)s revoked.", name=token.name))
+    return redirect(url_for("admin.tokens"))
+
+
+@blueprint.get("/audit")
+@requires(ADMIN_ONLY)
+def audit_log() -> ResponseReturnValue:
+    action = request.args.get("action") or None
+    entries = audit.recent(db_session(), limit=500, action=action)
+    return render_template("admin/audit.html", entries=entries, action=action)

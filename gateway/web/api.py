@@ -1,0 +1,100 @@
+"""/api/v1: JSON for integrations, authenticated by bearer tokens, never by cookies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from gateway import accounts
+from gateway.roles import ALL_ROLES, Role
+from gateway.web import openapi
+from gateway.web.access import db_session
+from gateway.web.errors import ApiError
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+F = TypeVar("F", bound=Callable[..., Any])
+PUBLIC_ENDPOINTS = {"api.openapi_document"}
+
+
+@blueprint.before_request
+def _authenticate() -> None:
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise ApiError(401, "send an API token as 'Authorization: Bearer TOKEN'")
+    db = db_session()
+    token = accounts.authenticate_token(db, credential.strip())
+    if token is None:
+        raise ApiError(401, "the API token is not valid or has been revoked")
+    db.commit()
+    g.api_token = token
+
+
+def api_requires(roles: Iterable[Role]) -> Callable[[F], F]:
+    """Allow an API endpoint to tokens of these roles; others get 403."""
+    allowed = frozenset(roles)
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if g.api_token.role_enum not in allowed:
+                raise ApiError(403, f"a token with role {g.api_token.role!r} may not do this")
+            return view(*args, **kwargs)
+
+        wrapper.allowed_roles = allowed  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def json_object() -> dict[str, Any]:
+    """The request's JSON body as an object, or a 4xx that says what is wrong with it."""
+    if not request.is_json:
+        raise ApiError(415, "send the body as application/json")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    return body
+
+
+def _version() -> str:
+    try:
+        return version("altavoz")
+    except PackageNotFoundError:
+        return "0"
+
+
+@blueprint.get("/openapi.json")
+def openapi_document() -> Response:
+    return jsonify(openapi.document(_version()))
+
+
+openapi.operation(
+    "/me",
+    "get",
+    {
+        "summary": "Who this token is (check a token without side effects)",
+        "responses": {
+            "200": openapi.json_response(
+                "the token",
+                {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "role": {"type": "string"}},
+                },
+            )
+        },
+    },
+)
+
+
+@blueprint.get("/me")
+@api_requires(ALL_ROLES)
+def me() -> ResponseReturnValue:
+    return jsonify(name=g.api_token.name, role=g.api_token.role)

@@ -1,0 +1,54 @@
+"""Panel forms (Flask-WTF, so every one carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from gateway.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
+from gateway.roles import Role
+
+ROLE_CHOICES = [role.value for role in Role]
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+
+
+class NewUserForm(FlaskForm):
+    username = StringField(
+        _l("User name"), validators=[DataRequired(), Regexp(USERNAME_PATTERN.pattern)]
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[EqualTo("password", message=_l("Passwords differ"))]
+    )
+
+
+class EditUserForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    active = BooleanField(_l("Active"))
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
+    )
+    confirm = PasswordField(
+        _l("Repeat the password"), validators=[EqualTo("password", message=_l("Passwords differ"))]
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.OPERATOR.value)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button whose only content is its CSRF token."""

@@ -1,0 +1,33 @@
+"""The panel's home: the station at a glance."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+
+from gateway.database import utcnow
+from gateway.roles import ALL_ROLES
+from gateway.web.access import current_role, database, requires, settings
+from gateway.web.navigation import role_label, visible_items
+from gateway.worker import live_heartbeats
+
+blueprint = Blueprint("panel", __name__)
+
+WORKER_KINDS = ("playout", "transcribe", "sms")
+
+
+@blueprint.app_context_processor
+def _navigation() -> dict[str, object]:
+    return {
+        "nav_items": visible_items(current_role()),
+        "station_name": settings().station.name,
+        "role_label": role_label,
+    }
+
+
+@blueprint.get("/")
+@requires(ALL_ROLES)
+def dashboard() -> ResponseReturnValue:
+    beats = live_heartbeats(database(), now=utcnow())
+    workers = {kind: [beat for beat in beats if beat.kind == kind] for kind in WORKER_KINDS}
+    return render_template("dashboard.html", workers=workers)

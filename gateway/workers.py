@@ -1,0 +1,45 @@
+"""The worker kinds `altavoz serve` supervises and `altavoz worker NAME` runs alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+
+from gateway.database import Database
+from gateway.settings import Settings
+from gateway.worker import Worker
+
+
+class WorkerKind(StrEnum):
+    PLAYOUT = "playout"
+    TRANSCRIBE = "transcribe"
+    SMS = "sms"
+
+
+WorkerFactory = Callable[[Settings, Database], Worker]
+
+
+class HeartbeatWorker(Worker):
+    """A worker whose only duty so far is to report that it is alive."""
+
+    def __init__(self, kind: str, database: Database) -> None:
+        super().__init__(database)
+        self.kind = kind  # type: ignore[misc]
+        self.state = "idle"
+
+    def step(self) -> bool:
+        return False
+
+
+def _heartbeat_only(kind: WorkerKind) -> WorkerFactory:
+    def build(settings: Settings, database: Database) -> Worker:
+        return HeartbeatWorker(kind.value, database)
+
+    return build
+
+
+FACTORIES: dict[WorkerKind, WorkerFactory] = {kind: _heartbeat_only(kind) for kind in WorkerKind}
+
+
+def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Worker:
+    return FACTORIES[kind](settings, database)

@@ -1,0 +1,100 @@
+"""A live Altavoz web server and Debian's Chromium driven by Playwright, for browser tests."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import Browser, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class LiveStation:
+    base_url: str
+    admin_password: str
+    env: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_station(root: Path, **extra_env: str) -> Iterator[LiveStation]:
+    """Initialise a station under `root` and serve its panel with waitress until the block ends."""
+    env = {
+        **os.environ,
+        "ALTAVOZ_DATABASE__URL": f"sqlite:///{root / 'altavoz.db'}",
+        "ALTAVOZ_WEB__SECRET_KEY_FILE": str(root / "secret"),
+        "ALTAVOZ_MEDIA__DIR": str(root / "media"),
+        "ALTAVOZ_MEDIA__INBOX": str(root / "inbox"),
+        "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(root / "models"),
+        **extra_env,
+    }
+    altavoz = str(ROOT / ".venv" / "bin" / "altavoz")
+    init = subprocess.run([altavoz, "init"], env=env, capture_output=True, text=True, timeout=120)
+    match = re.search(r"One-time password: (\S+)", init.stdout)
+    assert match, init.stdout + init.stderr
+    port = free_port()
+    log = (root / "web.log").open("w")
+    process = subprocess.Popen(
+        [altavoz, "web", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base_url}/healthz", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise AssertionError("the web server did not start") from None
+                time.sleep(0.2)
+        yield LiveStation(base_url=base_url, admin_password=match.group(1), env=env)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -1,0 +1,93 @@
+"""`altavoz serve` starts the panel and every worker, and one SIGTERM stops them all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from gateway.database import Database, utcnow
+from gateway.worker import live_heartbeats
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(condition, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def children_of(pid: int) -> list[int]:
+    result = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    )
+    return [int(line) for line in result.stdout.split()]
+
+
+def test_serve_runs_web_and_workers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    db_url = f"sqlite:///{tmp_path / 'altavoz.db'}"
+    env = {
+        **os.environ,
+        "ALTAVOZ_DATABASE__URL": db_url,
+        "ALTAVOZ_WEB__SECRET_KEY_FILE": str(tmp_path / "secret"),
+        "ALTAVOZ_MEDIA__DIR": str(tmp_path / "media"),
+        "ALTAVOZ_MEDIA__INBOX": str(tmp_path / "inbox"),
+        "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(tmp_path / "models"),
+        "ALTAVOZ_STREAM__MANAGE_LOCAL_ICECAST": "false",
+    }
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/altavoz"), "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    try:
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as r:
+                    return bool(json.load(r)["status"] == "ok")
+            except OSError:
+                return False
+
+        wait_for(healthy, 60, "the panel to answer /healthz")
+        database = Database(db_url)
+        kinds = lambda: {beat.kind for beat in live_heartbeats(database, now=utcnow())}  # noqa: E731
+        wait_for(lambda: kinds() >= {"playout", "transcribe", "sms"}, 60, "worker heartbeats")
+        children = children_of(process.pid)
+        assert len(children) >= 4
+
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        for child in children:
+            assert (
+                not Path(f"/proc/{child}").exists()
+                or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
+            ), f"child {child} still running"
+        database.dispose()
+        output = log.read_text()
+        assert "One-time password" in output
+        assert "Traceback" not in output
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
