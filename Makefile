@@ -49,7 +49,7 @@ system-test: ## Debian packages the tests need (Chromium, PostgreSQL)
 	@$(call apt_ensure,$(APT_TEST))
 
 node: ## Node.js and npm, for the SMSC simulator the SMS tests talk to
-	@command -v npm >/dev/null 2>&1 || $(call apt_ensure,nodejs npm)
+	@if ! command -v npm >/dev/null 2>&1; then $(call apt_ensure,nodejs npm); fi
 
 venv: $(VENV)/.installed ## the virtualenv with Altavoz installed (editable)
 
