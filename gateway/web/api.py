@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from gateway import accounts
@@ -19,6 +20,14 @@ from gateway.web.errors import ApiError
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
+# Modules that add their endpoints to this blueprint, one per domain.
+ROUTE_MODULES = ("gateway.web.api_subscribers",)
+
+
+def register(app: Flask) -> None:
+    for module in ROUTE_MODULES:
+        import_module(module)
+    app.register_blueprint(blueprint)
 
 
 @blueprint.before_request

@@ -1,0 +1,120 @@
+"""Tables of the air side: playlists, the weekly schedule, the as-run log, playout commands."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gateway.database import Base, UTCDateTime, utcnow
+
+
+class PlaylistMode(StrEnum):
+    ORDERED = "ordered"
+    SHUFFLE = "shuffle"
+
+
+class AirReason(StrEnum):
+    """Why an item went out, as the broadcast log must say."""
+
+    SCHEDULE = "schedule"
+    FALLBACK = "fallback"
+    ALERT = "alert"
+
+
+class AsRunStatus(StrEnum):
+    PLAYING = "playing"
+    PLAYED = "played"
+    CUT = "cut"
+    INTERRUPTED = "interrupted"
+    SKIPPED = "skipped"
+
+
+class CommandKind(StrEnum):
+    PREEMPT = "preempt"
+
+
+class Playlist(Base):
+    __tablename__ = "playlists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    mode: Mapped[str] = mapped_column(String(16), default=PlaylistMode.ORDERED)
+    jingle_every_items: Mapped[int] = mapped_column(Integer, default=0)
+    jingle_every_minutes: Mapped[float] = mapped_column(Float, default=0)
+    no_repeat_minutes: Mapped[float] = mapped_column(Float, default=0)
+    is_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    items: Mapped[list[PlaylistItem]] = relationship(
+        order_by="PlaylistItem.position", cascade="all, delete-orphan"
+    )
+
+
+class PlaylistItem(Base):
+    __tablename__ = "playlist_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    playlist_id: Mapped[int] = mapped_column(ForeignKey("playlists.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id", ondelete="CASCADE"))
+
+
+class ScheduleSlot(Base):
+    """One-off or recurring (RRULE) time holding a playlist or one recording, in station time."""
+
+    __tablename__ = "schedule_slots"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    playlist_id: Mapped[int | None] = mapped_column(
+        ForeignKey("playlists.id", ondelete="CASCADE"), nullable=True
+    )
+    recording_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"), nullable=True
+    )
+    start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    rrule: Mapped[str] = mapped_column(String(500), default="")
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class AsRunEntry(Base):
+    """One line of the broadcast log a station can hand to a regulator."""
+
+    __tablename__ = "as_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recording_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recordings.id", ondelete="SET NULL"), nullable=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(16))
+    slot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default=AsRunStatus.PLAYING)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class PlayoutCommand(Base):
+    """A request to the playout worker (e.g. preempt now with an alert), delivered via the DB."""
+
+    __tablename__ = "playout_commands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    result: Mapped[str] = mapped_column(Text, default="")
