@@ -1,0 +1,77 @@
+"""Spoken alerts are produced offline: a recognisable attention tone, then the words."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio.tts import SpeechError, attention_tone, available_voices, spoken_alert
+
+
+def duration_s(path: Path) -> float:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(probe.stdout)["format"]["duration"])
+
+
+def samples(path: Path, rate: int = 8000) -> np.ndarray:
+    raw = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(raw, dtype=np.int16).astype(np.float64)
+
+
+def test_spanish_voices_are_available() -> None:
+    assert {"es", "es-419"} <= available_voices()
+
+
+def test_attention_tone_carries_853_and_960_hz(tmp_path: Path) -> None:
+    tone = attention_tone(tmp_path / "tone.wav", seconds=1.0)
+    signal = samples(tone)
+    spectrum = np.abs(np.fft.rfft(signal))
+    frequencies = np.fft.rfftfreq(len(signal), 1 / 8000)
+    top_two = sorted(frequencies[np.argsort(spectrum)[-2:]])
+    assert abs(top_two[0] - 853) < 5 and abs(top_two[1] - 960) < 5
+
+
+def test_spoken_alert_is_tone_then_speech(tmp_path: Path) -> None:
+    out = spoken_alert(
+        "Alerta: reunión de emergencia en la plaza a las cinco.",
+        voice="es-419",
+        path=tmp_path / "alert.wav",
+    )
+    total = duration_s(out)
+    assert total > 2.5 + 1.0
+    signal = samples(out)
+    speech = signal[int(2.6 * 8000) :]
+    assert np.sqrt(np.mean(speech**2)) > 300
+
+
+@pytest.mark.parametrize(("text", "voice"), [("", "es"), ("hola", "klingon")])
+def test_bad_alert_speech_requests_are_refused(tmp_path: Path, text: str, voice: str) -> None:
+    with pytest.raises(SpeechError):
+        spoken_alert(text, voice=voice, path=tmp_path / "x.wav")
+    assert not (tmp_path / "x.wav").exists()
