@@ -1,0 +1,385 @@
+"""The ESME side of SMPP 3.4 over smpplib: bind, keep alive, windowed submits, receipts, MO.
+
+One thread runs `SmppLink.run()`; it selects over the SMPP socket(s) and a wake-up pipe, so a
+new submission or a stop request from another thread is acted on at once, while idle links
+still send enquire_link and overdue responses are noticed on time. Everything the SMSC says
+is reported to a `LinkEvents` object; nothing here encodes text or touches the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import select
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from smpplib import consts, exceptions, smpp
+from smpplib.client import Client
+
+from sms.link_events import LinkCounters, LinkEvents, LinkState, Submission
+from sms.link_settings import BindMode, LinkSettings
+from sms.link_window import SubmitWindow
+from sms.link_wire import (
+    BindCommand,
+    Command,
+    LinkError,
+    bound_client,
+    delivery_from,
+    probe,
+    submit_fields,
+    text,
+)
+from sms.wakeup import Wakeup
+
+__all__ = ["LinkError", "PacingHook", "SmppLink", "probe", "send_whenever"]
+
+logger = logging.getLogger(__name__)
+
+THROTTLING_STATUSES = frozenset({consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_RMSGQFUL})
+ESME_RX_T_APPN = 0x64
+"""Told to the SMSC when our side failed to take a deliver_sm in: it keeps it and retries."""
+UNBIND_DEADLINE_S = 2.0
+
+PacingHook = Callable[[float], float]
+"""`may_send_at(now)`: a time <= now grants (and uses up) one submit; a later time says when
+to ask again. `now` and the answer are `time.monotonic()` values."""
+
+
+def send_whenever(now: float) -> float:
+    """The pacing hook for an SMSC with no agreed rate: every submit may go at once."""
+    return now
+
+
+@dataclass
+class _Session:
+    """One bound connection and its keep-alive bookkeeping."""
+
+    client: Client
+    can_submit: bool
+    last_heard: float
+    enquire_sequence: int | None = None
+    enquire_deadline: float = 0.0
+    unbound: bool = False
+
+    def next_timer(self, interval: float) -> float:
+        if self.enquire_sequence is not None:
+            return self.enquire_deadline
+        return self.last_heard + interval
+
+
+class SmppLink:
+    """An ESME bound to one SMSC, reconnecting on its own until stopped."""
+
+    def __init__(
+        self, settings: LinkSettings, events: LinkEvents, *, may_send_at: PacingHook = send_whenever
+    ) -> None:
+        self._settings = settings
+        self._events = events
+        self._may_send_at = may_send_at
+        self._queue: deque[Submission] = deque()
+        self._window = SubmitWindow(size=settings.window, timeout_s=settings.response_timeout_s)
+        self._sessions: list[_Session] = []
+        self._wakeup = Wakeup()
+        self._stopping = threading.Event()
+        self._lifecycle = threading.Lock()
+        self._finished = False
+        self._paused_until = 0.0
+        self._state = LinkState.DISCONNECTED
+        self.counters = LinkCounters()
+        self.last_error: str | None = None
+        """The latest fault, kept after a successful rebind so the panel can show it."""
+
+    @property
+    def state(self) -> LinkState:
+        return self._state
+
+    @property
+    def queued(self) -> int:
+        """Submissions waiting for a free slot in the window (readable from any thread)."""
+        return len(self._queue)
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._window)
+
+    def submit(self, submission: Submission) -> None:
+        """Queue a submission; thread-safe, and sent as soon as the window and pacing allow."""
+        with self._lifecycle:
+            if self._finished:
+                raise LinkError("the link has stopped; create a new one")
+            self._queue.append(submission)
+            self._wakeup.wake()
+
+    def stop(self) -> None:
+        """Ask `run()` to unbind cleanly and return; thread-safe."""
+        self._stopping.set()
+        with self._lifecycle:
+            if not self._finished:
+                self._wakeup.wake()
+
+    def start(self) -> threading.Thread:
+        """Run the link on a daemon thread of its own."""
+        thread = threading.Thread(target=self.run, name="smpp-link", daemon=True)
+        thread.start()
+        return thread
+
+    def run(self) -> None:
+        """Bind, serve, and rebind after faults, until `stop()`; then report what never went.
+
+        A link runs once: after `run()` returns, `submit()` raises LinkError. If an events
+        call raises, `run()` closes the connection and re-raises at once, reporting nothing
+        more: what was queued or in flight is left to the caller's own recovery.
+        """
+        try:
+            self._serve_until_stopped()
+        finally:
+            with self._lifecycle:
+                self._finished = True
+                self._wakeup.close()
+        while self._queue:
+            self._events.unsent(self._queue.popleft().key)
+
+    def _serve_until_stopped(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            if failures and self._sleep(self._settings.reconnect_delay(failures)):
+                break
+            try:
+                self._bind_all()
+                failures = 0
+                self._serve()
+                self._unbind_all()
+            except LinkError as fault:
+                failures += 1
+                self.counters.faults += 1
+                self.last_error = str(fault)
+                logger.warning("SMPP link fault (%d in a row): %s", failures, fault)
+            finally:
+                self._close_all()
+            for key in self._window.drain():
+                self.counters.unknown += 1
+                self._events.unknown(key)
+
+    def _set_state(self, state: LinkState) -> None:
+        if state is not self._state:
+            self._state = state
+            self._events.link_state(state)
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait out a backoff; True if a stop request came meanwhile."""
+        deadline = time.monotonic() + seconds
+        while not self._stopping.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self._wakeup.wait(remaining)
+        return True
+
+    def _bind_all(self) -> None:
+        self._set_state(LinkState.BINDING)
+        if self._settings.bind_mode is BindMode.TRANSCEIVER:
+            roles = [(BindCommand.TRANSCEIVER, True)]
+        else:
+            roles = [(BindCommand.TRANSMITTER, True), (BindCommand.RECEIVER, False)]
+        for command, can_submit in roles:
+            client = bound_client(self._settings, command)
+            self._sessions.append(
+                _Session(client=client, can_submit=can_submit, last_heard=time.monotonic())
+            )
+        self._set_state(LinkState.BOUND)
+
+    def _close_all(self) -> None:
+        for session in self._sessions:
+            session.client.disconnect()
+        self._sessions.clear()
+        self._set_state(LinkState.DISCONNECTED)
+
+    def _serve(self) -> None:
+        """The bound loop: send what may go, read what came, keep alive; until stop."""
+        while not self._stopping.is_set():
+            now = time.monotonic()
+            for key in self._window.expire(now):
+                self.counters.unknown += 1
+                self._probe_soon()
+                self._events.unknown(key)
+            retry_at = self._send_due(now)
+            interval = self._settings.enquire_link_interval_s
+            for session in self._sessions:
+                if session.next_timer(interval) <= now:
+                    self._keep_alive(session, now)
+            timers = [session.next_timer(interval) for session in self._sessions]
+            candidates = (*timers, retry_at, self._window.next_deadline())
+            wake_at = min(t for t in candidates if t is not None)
+            self._wait_and_read(max(0.0, wake_at - now))
+
+    def _wait_and_read(self, timeout: float) -> None:
+        by_socket = {session.client._socket: session for session in self._sessions}
+        readable, _, _ = select.select([self._wakeup.read_fd, *by_socket], [], [], timeout)
+        for ready in readable:
+            if ready == self._wakeup.read_fd:
+                self._wakeup.drain()
+            else:
+                self._read_available(by_socket[ready])
+
+    def _read_available(self, session: _Session) -> None:
+        """Act on every PDU already received, so a burst of responses frees the window at once."""
+        sock = session.client._socket
+        while True:
+            self._read_one(session)
+            if session.unbound or not select.select([sock], [], [], 0)[0]:
+                return
+
+    def _read_one(self, session: _Session) -> None:
+        try:
+            pdu = session.client.read_pdu()
+        except exceptions.UnknownCommandError as error:
+            logger.warning("ignored a PDU smpplib cannot parse: %s", error)
+            return
+        except (exceptions.ConnectionError, OSError) as error:
+            raise LinkError(f"connection lost: {error!r}") from error
+        except exceptions.PDUError as error:
+            raise LinkError(f"broken PDU from the SMSC: {error}") from error
+        session.last_heard = time.monotonic()
+        try:
+            command = Command(pdu.command)
+        except ValueError:
+            logger.warning("unexpected %s from the SMSC, answered generic_nack", pdu.command)
+            if pdu.is_request():
+                self._send(session, "generic_nack", pdu.sequence, consts.SMPP_ESME_RINVCMDID)
+            return
+        _HANDLERS[command](self, session, pdu)
+
+    def _send(self, session: _Session, command: str, sequence: int | None, status: int) -> Any:
+        pdu = smpp.make_pdu(command, client=session.client, status=status)
+        if sequence is not None:
+            pdu.sequence = sequence
+        self._send_pdu(session, pdu)
+        return pdu
+
+    def _send_pdu(self, session: _Session, pdu: Any) -> None:
+        try:
+            session.client.send_pdu(pdu)
+        except (exceptions.ConnectionError, exceptions.PDUError, OSError) as error:
+            raise LinkError(f"sending {pdu.command} failed: {error!r}") from error
+
+    def _send_due(self, now: float) -> float | None:
+        """Send queued submissions while window, throttling pause and pacing allow.
+
+        Returns when to try again if only time (not a response) can open the way.
+        """
+        transmitter = next(s for s in self._sessions if s.can_submit)
+        while self._queue and self._window.free > 0:
+            if now < self._paused_until:
+                return self._paused_until
+            allowed_at = self._may_send_at(now)
+            if allowed_at > now:
+                return allowed_at
+            submission = self._queue.popleft()
+            pdu = smpp.make_pdu(
+                "submit_sm", client=transmitter.client, **submit_fields(self._settings, submission)
+            )
+            self._window.open(pdu.sequence, submission.key, now)
+            self._send_pdu(transmitter, pdu)
+        return None
+
+    def _keep_alive(self, session: _Session, now: float) -> None:
+        if session.enquire_sequence is not None:
+            raise LinkError("no enquire_link_resp in time: the SMSC or the network is gone")
+        pdu = smpp.make_pdu("enquire_link", client=session.client)
+        self._send_pdu(session, pdu)
+        session.enquire_sequence = pdu.sequence
+        session.enquire_deadline = now + self._settings.response_timeout_s
+
+    def _probe_soon(self) -> None:
+        """A missing response may mean a dead link: check with enquire_link on the next turn."""
+        for session in self._sessions:
+            session.last_heard = -math.inf
+
+    def _unbind_all(self) -> None:
+        self._set_state(LinkState.UNBINDING)
+        deadline = time.monotonic() + min(self._settings.response_timeout_s, UNBIND_DEADLINE_S)
+        for session in self._sessions:
+            self._send_pdu(session, smpp.make_pdu("unbind", client=session.client))
+        while not all(session.unbound for session in self._sessions):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                logger.warning("no unbind_resp before the deadline; closing anyway")
+                return
+            waiting = {s.client._socket: s for s in self._sessions if not s.unbound}
+            readable, _, _ = select.select(list(waiting), [], [], remaining)
+            for ready in readable:
+                self._read_available(waiting[ready])
+
+    def _on_submit_sm_resp(self, session: _Session, pdu: Any) -> None:
+        key = self._window.close(pdu.sequence)
+        if key is None:
+            self.counters.late_responses += 1
+            logger.warning("submit_sm_resp %d came after its submission timed out", pdu.sequence)
+            return
+        if pdu.status == consts.SMPP_ESME_ROK:
+            self.counters.submitted += 1
+            self._events.submitted(key, text(pdu.message_id))
+        elif pdu.status in THROTTLING_STATUSES:
+            self.counters.throttled += 1
+            self._paused_until = time.monotonic() + self._settings.throttle_pause_s
+            self._events.throttled(key, pdu.status)
+        else:
+            self.counters.failed += 1
+            self._events.failed(key, pdu.status)
+
+    def _on_deliver_sm(self, session: _Session, pdu: Any) -> None:
+        delivery = delivery_from(pdu, datetime.now(tz=UTC))
+        try:
+            if delivery.is_receipt:
+                self.counters.receipts += 1
+                self._events.receipt(delivery)
+            else:
+                self.counters.inbound += 1
+                self._events.inbound(delivery)
+        except BaseException:
+            self._send(session, "deliver_sm_resp", pdu.sequence, ESME_RX_T_APPN)
+            raise
+        self._send(session, "deliver_sm_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+
+    def _on_enquire_link(self, session: _Session, pdu: Any) -> None:
+        self._send(session, "enquire_link_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+
+    def _on_enquire_link_resp(self, session: _Session, pdu: Any) -> None:
+        if pdu.sequence == session.enquire_sequence:
+            session.enquire_sequence = None
+
+    def _on_unbind(self, session: _Session, pdu: Any) -> None:
+        self._send(session, "unbind_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+        raise LinkError("the SMSC unbound us")
+
+    def _on_unbind_resp(self, session: _Session, pdu: Any) -> None:
+        session.unbound = True
+
+    def _on_generic_nack(self, session: _Session, pdu: Any) -> None:
+        key = self._window.close(pdu.sequence)
+        if key is not None:
+            self.counters.failed += 1
+            self._events.failed(key, pdu.status)
+            return
+        raise LinkError(f"generic_nack (status {pdu.status:#x}) for sequence {pdu.sequence}")
+
+    def _on_alert_notification(self, session: _Session, pdu: Any) -> None:
+        logger.info("alert_notification for %s ignored", text(pdu.source_addr))
+
+
+_HANDLERS: dict[Command, Callable[[SmppLink, _Session, Any], None]] = {
+    Command.SUBMIT_SM_RESP: SmppLink._on_submit_sm_resp,
+    Command.DELIVER_SM: SmppLink._on_deliver_sm,
+    Command.ENQUIRE_LINK: SmppLink._on_enquire_link,
+    Command.ENQUIRE_LINK_RESP: SmppLink._on_enquire_link_resp,
+    Command.UNBIND: SmppLink._on_unbind,
+    Command.UNBIND_RESP: SmppLink._on_unbind_resp,
+    Command.GENERIC_NACK: SmppLink._on_generic_nack,
+    Command.ALERT_NOTIFICATION: SmppLink._on_alert_notification,
+}

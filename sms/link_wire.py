@@ -1,0 +1,158 @@
+"""The smpplib edge of the link: connecting and binding, and PDU fields in and out.
+
+smpplib parses C-octet strings as bytes and leaves absent TLVs as None; this module turns
+those into the link's plain dataclasses and back, moving the message octets untouched.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from smpplib import consts, exceptions
+from smpplib.client import Client
+
+from sms.link_events import Delivery, SarSegment, Submission
+from sms.link_settings import BindMode, LinkSettings
+
+BOUND_STATES = frozenset(
+    {
+        consts.SMPP_CLIENT_STATE_BOUND_TX,
+        consts.SMPP_CLIENT_STATE_BOUND_RX,
+        consts.SMPP_CLIENT_STATE_BOUND_TRX,
+    }
+)
+
+
+class LinkError(Exception):
+    """The SMSC could not be reached, refused the bind or broke the protocol; or the link
+    has stopped and takes no more submissions."""
+
+
+class BindCommand(Enum):
+    TRANSCEIVER = "bind_transceiver"
+    TRANSMITTER = "bind_transmitter"
+    RECEIVER = "bind_receiver"
+
+
+class Command(Enum):
+    """The PDUs an ESME acts on when they arrive; anything else is answered generic_nack."""
+
+    SUBMIT_SM_RESP = "submit_sm_resp"
+    DELIVER_SM = "deliver_sm"
+    ENQUIRE_LINK = "enquire_link"
+    ENQUIRE_LINK_RESP = "enquire_link_resp"
+    UNBIND = "unbind"
+    UNBIND_RESP = "unbind_resp"
+    GENERIC_NACK = "generic_nack"
+    ALERT_NOTIFICATION = "alert_notification"
+
+
+def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
+    """A connected, bound smpplib client; LinkError says why not (closing what was opened)."""
+    client = Client(
+        settings.host,
+        settings.port,
+        timeout=settings.response_timeout_s,
+        logger_name=f"{__name__}.smpplib",
+        allow_unknown_opt_params=True,
+    )
+    try:
+        client.connect()
+        getattr(client, command.value)(
+            system_id=settings.system_id,
+            password=settings.password,
+            system_type=settings.system_type,
+        )
+    except exceptions.PDUError as error:
+        status = error.args[1] if len(error.args) > 1 else None
+        raise LinkError(
+            f"the SMSC refused {command.value}: {error.args[0]} (status {status})"
+        ) from error
+    except (exceptions.ConnectionError, OSError) as error:
+        where = f"{settings.host}:{settings.port}"
+        raise LinkError(f"cannot reach the SMSC at {where} ({command.value}): {error!r}") from error
+    finally:
+        if client.state not in BOUND_STATES:
+            client.disconnect()
+    return client
+
+
+def text(value: bytes | str | None) -> str:
+    """smpplib's C-octet strings as text; never fails, so odd bytes stay visible in logs."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("ascii", errors="backslashreplace")
+    return value
+
+
+def submit_fields(settings: LinkSettings, submission: Submission) -> dict[str, Any]:
+    """submit_sm parameters for smpplib.make_pdu; the message octets go as given."""
+    fields: dict[str, Any] = {
+        "source_addr_ton": settings.source_addr_ton,
+        "source_addr_npi": settings.source_addr_npi,
+        "source_addr": submission.source_addr or settings.source_addr,
+        "dest_addr_ton": settings.dest_addr_ton,
+        "dest_addr_npi": settings.dest_addr_npi,
+        "destination_addr": submission.destination_addr,
+        "esm_class": submission.esm_class,
+        "protocol_id": submission.protocol_id,
+        "registered_delivery": submission.registered_delivery,
+        "data_coding": submission.data_coding,
+        "short_message": submission.short_message,
+    }
+    if submission.message_payload:
+        fields["message_payload"] = submission.message_payload
+    if submission.sar is not None:
+        fields["sar_msg_ref_num"] = submission.sar.reference
+        fields["sar_total_segments"] = submission.sar.total
+        fields["sar_segment_seqnum"] = submission.sar.sequence
+    return fields
+
+
+def delivery_from(pdu: Any, received_at: datetime) -> Delivery:
+    """A parsed deliver_sm as plain data, octets and TLVs untouched."""
+    sar = None
+    if pdu.sar_msg_ref_num is not None:
+        sar = SarSegment(
+            reference=pdu.sar_msg_ref_num,
+            total=pdu.sar_total_segments or 0,
+            sequence=pdu.sar_segment_seqnum or 0,
+        )
+    receipted = pdu.receipted_message_id
+    return Delivery(
+        source_addr=text(pdu.source_addr),
+        source_addr_ton=pdu.source_addr_ton or 0,
+        source_addr_npi=pdu.source_addr_npi or 0,
+        destination_addr=text(pdu.destination_addr),
+        dest_addr_ton=pdu.dest_addr_ton or 0,
+        dest_addr_npi=pdu.dest_addr_npi or 0,
+        esm_class=pdu.esm_class or 0,
+        data_coding=pdu.data_coding or 0,
+        protocol_id=pdu.protocol_id or 0,
+        short_message=bytes(pdu.short_message or b""),
+        message_payload=pdu.message_payload,
+        receipted_message_id=None if receipted is None else text(receipted),
+        message_state=pdu.message_state,
+        network_error_code=pdu.network_error_code,
+        sar=sar,
+        received_at=received_at,
+    )
+
+
+def probe(settings: LinkSettings) -> None:
+    """Bind once and unbind, for `altavoz doctor`; raises LinkError saying what went wrong."""
+    command = (
+        BindCommand.TRANSCEIVER
+        if settings.bind_mode is BindMode.TRANSCEIVER
+        else BindCommand.TRANSMITTER
+    )
+    client = bound_client(settings, command)
+    try:
+        client.unbind()
+    except (exceptions.PDUError, exceptions.ConnectionError, OSError) as error:
+        raise LinkError(f"the SMSC did not answer unbind: {error!r}") from error
+    finally:
+        client.disconnect()

@@ -1,0 +1,111 @@
+"""The link's pure parts: the submit window, backoff, and what a submission may hold."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from sms.link_events import Delivery, Submission
+from sms.link_settings import LinkSettings
+from sms.link_window import SubmitWindow
+
+
+def settings(**changes: object) -> LinkSettings:
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": 2775,
+        "system_id": "a",
+        "password": "b",
+    }
+    return LinkSettings(**{**values, **changes})  # type: ignore[arg-type]
+
+
+def test_window_matches_responses_by_sequence_in_any_order() -> None:
+    window = SubmitWindow(size=3, timeout_s=10)
+    for sequence, key in ((7, "a"), (8, "b"), (9, "c")):
+        window.open(sequence, key, now=0.0)
+    assert window.free == 0
+    assert window.close(9) == "c"
+    assert window.close(7) == "a"
+    assert window.close(7) is None
+    assert (window.free, len(window)) == (2, 1)
+
+
+def test_full_window_refuses_another_submission() -> None:
+    window = SubmitWindow(size=1, timeout_s=10)
+    window.open(1, "a", now=0.0)
+    with pytest.raises(OverflowError):
+        window.open(2, "b", now=0.0)
+
+
+def test_overdue_submissions_expire_and_their_late_responses_match_nothing() -> None:
+    window = SubmitWindow(size=5, timeout_s=2.0)
+    window.open(1, "early", now=0.0)
+    window.open(2, "later", now=1.0)
+    assert window.next_deadline() == 2.0
+    assert window.expire(now=1.9) == []
+    assert window.expire(now=2.0) == ["early"]
+    assert window.next_deadline() == 3.0
+    assert window.close(1) is None
+    assert window.drain() == ["later"]
+    assert window.next_deadline() is None
+
+
+def test_reconnect_delay_doubles_up_to_the_maximum() -> None:
+    link = settings(reconnect_initial_s=0.5, reconnect_max_s=5.0)
+    delays = [link.reconnect_delay(failures) for failures in range(7)]
+    assert delays == [0.0, 0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+    assert link.reconnect_delay(10_000) == 5.0
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"window": 0},
+        {"reconnect_initial_s": 0},
+        {"reconnect_max_s": 0.1},
+        {"response_timeout_s": 0},
+    ],
+)
+def test_settings_that_would_stall_the_link_are_refused(changes: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        settings(**{"reconnect_initial_s": 0.5, **changes})
+
+
+def test_submission_refuses_what_smpp_cannot_carry() -> None:
+    with pytest.raises(ValueError, match="254"):
+        Submission(key=1, destination_addr="521", short_message=bytes(255))
+    with pytest.raises(ValueError, match="message_payload"):
+        Submission(key=1, destination_addr="521", short_message=b"a", message_payload=b"b")
+    with pytest.raises(ValueError, match="destination"):
+        Submission(key=1, destination_addr="", short_message=b"a")
+    assert len(Submission(key=1, destination_addr="521", short_message=bytes(254)).short_message)
+
+
+@pytest.mark.parametrize(
+    ("esm_class", "is_receipt"),
+    [(0x00, False), (0x40, False), (0x04, True), (0x44, True), (0x20, True), (0x08, False)],
+)
+def test_receipts_are_told_from_mobile_originated_by_esm_class(
+    esm_class: int, is_receipt: bool
+) -> None:
+    delivery = Delivery(
+        source_addr="521",
+        source_addr_ton=1,
+        source_addr_npi=1,
+        destination_addr="Altavoz",
+        dest_addr_ton=5,
+        dest_addr_npi=0,
+        esm_class=esm_class,
+        data_coding=0,
+        protocol_id=0,
+        short_message=b"",
+        message_payload=None,
+        receipted_message_id=None,
+        message_state=None,
+        network_error_code=None,
+        sar=None,
+        received_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
+    assert delivery.is_receipt is is_receipt
