@@ -1,0 +1,307 @@
+"""Every database access of the outbound queue, in one place.
+
+At-least-once delivery rests on three rules kept here: a segment is claimed (state SUBMITTING,
+claimed_by this worker) before it is sent; it becomes SUBMITTED only when the SMSC answered
+with a message_id; and on start or reconnect a worker returns everything it had claimed but
+not seen answered to QUEUED. So a crash re-sends at most what was in flight (the window), and
+nothing acknowledged is sent twice. State writes are batched: one transaction per batch of
+answers, not one per message, which is what keeps thousands of messages per second durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from sms.models import (
+    FINAL_STATES,
+    OutboundMessage,
+    OutboundSegment,
+    PendingReceipt,
+    SegmentState,
+    Subscriber,
+)
+
+
+@dataclass(frozen=True)
+class SegmentPayload:
+    """What one submit_sm carries, as the encoder produced it."""
+
+    short_message: bytes
+    data_coding: int
+    esm_class: int
+
+
+@dataclass(frozen=True)
+class ClaimedSegment:
+    id: int
+    destination: str
+    short_message: bytes
+    data_coding: int
+    esm_class: int
+    attempts: int
+
+
+class OptedOutError(ValueError):
+    """The number asked not to receive messages; we never send to it."""
+
+
+def enqueue(
+    session: Session,
+    *,
+    destination: str,
+    text: str,
+    encoding: str,
+    segments: Sequence[SegmentPayload],
+    alert_id: int | None,
+    now: datetime,
+) -> OutboundMessage:
+    """Queue one message (already encoded) for one E.164 destination."""
+    opted_out = session.scalar(
+        select(Subscriber.id).where(Subscriber.phone == destination, Subscriber.opted_in.is_(False))
+    )
+    if opted_out is not None:
+        raise OptedOutError(f"{destination} has opted out")
+    message = OutboundMessage(
+        destination=destination,
+        text=text,
+        encoding=encoding,
+        segment_count=len(segments),
+        alert_id=alert_id,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    session.add_all(
+        OutboundSegment(
+            message_id=message.id,
+            seq=index,
+            destination=destination,
+            short_message=segment.short_message,
+            data_coding=segment.data_coding,
+            esm_class=segment.esm_class,
+            state=SegmentState.QUEUED,
+            next_attempt_at=now,
+            queued_at=now,
+        )
+        for index, segment in enumerate(segments, start=1)
+    )
+    return message
+
+
+def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[ClaimedSegment]:
+    """Take up to `limit` due segments for this worker; SKIP LOCKED keeps workers apart."""
+    query = (
+        select(OutboundSegment.id)
+        .where(OutboundSegment.state == SegmentState.QUEUED, OutboundSegment.next_attempt_at <= now)
+        .order_by(OutboundSegment.next_attempt_at, OutboundSegment.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.scalars(query))
+    if not ids:
+        return []
+    session.execute(
+        update(OutboundSegment)
+        .where(OutboundSegment.id.in_(ids), OutboundSegment.state == SegmentState.QUEUED)
+        .values(
+            state=SegmentState.SUBMITTING,
+            claimed_by=worker,
+            attempts=OutboundSegment.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(
+        select(
+            OutboundSegment.id,
+            OutboundSegment.destination,
+            OutboundSegment.short_message,
+            OutboundSegment.data_coding,
+            OutboundSegment.esm_class,
+            OutboundSegment.attempts,
+        )
+        .where(OutboundSegment.id.in_(ids), OutboundSegment.claimed_by == worker)
+        .where(OutboundSegment.state == SegmentState.SUBMITTING)
+        .order_by(OutboundSegment.next_attempt_at, OutboundSegment.id)
+    )
+    return [ClaimedSegment(*row) for row in rows]
+
+
+def release_claims(session: Session, *, worker: str) -> int:
+    """Return everything this worker claimed but never saw answered (crash, drop) to the queue."""
+    result = session.execute(
+        update(OutboundSegment)
+        .where(
+            OutboundSegment.claimed_by == worker,
+            OutboundSegment.state == SegmentState.SUBMITTING,
+        )
+        .values(state=SegmentState.QUEUED, claimed_by="")
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def release_stale_claims(session: Session, *, older_than: datetime, workers_alive: set[str]) -> int:
+    """Free claims of workers that are gone (no heartbeat), so another worker can send them."""
+    query = update(OutboundSegment).where(OutboundSegment.state == SegmentState.SUBMITTING)
+    if workers_alive:
+        query = query.where(OutboundSegment.claimed_by.not_in(workers_alive))
+    result = session.execute(
+        query.values(state=SegmentState.QUEUED, claimed_by="").execution_options(
+            synchronize_session=False
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    segment_id: int
+    smsc_message_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Retry:
+    segment_id: int
+    not_before: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    segment_id: int
+    reason: str
+    at: datetime
+
+
+def record_outcomes(
+    session: Session,
+    *,
+    submitted: Iterable[Submitted] = (),
+    retries: Iterable[Retry] = (),
+    failures: Iterable[Failed] = (),
+) -> None:
+    """Write a batch of SMSC answers in one go (bulk UPDATE by primary key)."""
+    submitted_rows: list[dict[str, object]] = [
+        {
+            "id": s.segment_id,
+            "state": SegmentState.SUBMITTED.value,
+            "smsc_message_id": s.smsc_message_id,
+            "submitted_at": s.at,
+            "claimed_by": "",
+        }
+        for s in submitted
+    ]
+    if submitted_rows:
+        session.execute(update(OutboundSegment), submitted_rows)
+    retry_rows = [
+        {
+            "id": r.segment_id,
+            "state": SegmentState.QUEUED.value,
+            "next_attempt_at": r.not_before,
+            "error": r.reason[:200],
+            "claimed_by": "",
+        }
+        for r in retries
+    ]
+    if retry_rows:
+        session.execute(update(OutboundSegment), retry_rows)
+    failure_rows = [
+        {
+            "id": f.segment_id,
+            "state": SegmentState.FAILED.value,
+            "error": f.reason[:200],
+            "done_at": f.at,
+            "claimed_by": "",
+        }
+        for f in failures
+    ]
+    if failure_rows:
+        session.execute(update(OutboundSegment), failure_rows)
+    if submitted_rows:
+        _apply_pending_receipts(session, [str(row["smsc_message_id"]) for row in submitted_rows])
+
+
+def apply_receipt(
+    session: Session, *, smsc_message_id: str, state: SegmentState, error: str, now: datetime
+) -> bool:
+    """Mark the segment a delivery receipt speaks of; keep the receipt if it came too early."""
+    segment = session.scalar(
+        select(OutboundSegment).where(OutboundSegment.smsc_message_id == smsc_message_id)
+    )
+    if segment is None:
+        session.add(
+            PendingReceipt(
+                smsc_message_id=smsc_message_id, state=state.value, error=error, received_at=now
+            )
+        )
+        return False
+    if segment.state not in FINAL_STATES:
+        segment.state = state.value
+        segment.error = error[:200]
+        segment.done_at = now
+    return True
+
+
+def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
+    pending = list(
+        session.scalars(
+            select(PendingReceipt).where(PendingReceipt.smsc_message_id.in_(message_ids))
+        )
+    )
+    for receipt in pending:
+        apply_receipt(
+            session,
+            smsc_message_id=receipt.smsc_message_id,
+            state=SegmentState(receipt.state),
+            error=receipt.error,
+            now=receipt.received_at,
+        )
+        session.delete(receipt)
+
+
+def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[str, int]:
+    """Messages per state (a message counts as its least advanced segment)."""
+    rank = case(
+        (OutboundSegment.state == SegmentState.FAILED, 6),
+        (OutboundSegment.state == SegmentState.EXPIRED, 5),
+        (OutboundSegment.state == SegmentState.QUEUED, 1),
+        (OutboundSegment.state == SegmentState.SUBMITTING, 2),
+        (OutboundSegment.state == SegmentState.SUBMITTED, 3),
+        else_=4,
+    )
+    per_message = select(
+        OutboundSegment.message_id.label("message_id"),
+        func.max(case((rank >= 5, rank), else_=0)).label("bad"),
+        func.min(rank).label("worst"),
+    ).group_by(OutboundSegment.message_id)
+    if alert_id is not None:
+        per_message = per_message.join(
+            OutboundMessage, OutboundMessage.id == OutboundSegment.message_id
+        ).where(OutboundMessage.alert_id == alert_id)
+    sub = per_message.subquery()
+    names = {1: "queued", 2: "queued", 3: "submitted", 4: "delivered", 5: "failed", 6: "failed"}
+    counts = {"queued": 0, "submitted": 0, "delivered": 0, "failed": 0}
+    for bad, worst, number in session.execute(
+        select(sub.c.bad, sub.c.worst, func.count()).group_by(sub.c.bad, sub.c.worst)
+    ):
+        counts[names[bad or worst]] += number
+    return counts
+
+
+def backlog(session: Session, *, now: datetime, horizon: timedelta = timedelta(0)) -> int:
+    return int(
+        session.scalar(
+            select(func.count(OutboundSegment.id)).where(
+                OutboundSegment.state == SegmentState.QUEUED,
+                OutboundSegment.next_attempt_at <= now + horizon,
+            )
+        )
+        or 0
+    )
