@@ -91,13 +91,13 @@ class Worker(ABC):
         try:
             self._beat(force=True)
             while not self.stopping.is_set():
+                self.wakeup.clear()
                 did_work = self.step()
                 self._beat()
                 if once and not did_work:
                     break
                 if not did_work:
                     self.wakeup.wait(self.idle_wait_s)
-                    self.wakeup.clear()
         finally:
             self.state = "stopped"
             self._beat(force=True)
