@@ -59,7 +59,8 @@ def test_a_sidecar_still_being_written_holds_back_its_audio(tmp_path: Path) -> N
 
 def test_sidecar_fields_are_read_with_an_aware_time() -> None:
     sidecar = parse_sidecar(
-        b'{"caller": " +52 55 1234 5678 ", "language": "es", "received_at": "2026-11-24T10:00:00-06:00"}'
+        b'{"caller": " +52 55 1234 5678 ", "language": "es",'
+        b' "received_at": "2026-11-24T10:00:00-06:00"}'
     )
     assert sidecar.caller == "+52 55 1234 5678"
     assert sidecar.language == "es"
