@@ -96,6 +96,22 @@ def icecast_check(settings: Settings, database: Database) -> CheckResult:
     return CheckResult("icecast", Outcome.OK, f"{server} at {settings.stream.icecast_url}")
 
 
+@check
+def smsc_check(settings: Settings, database: Database) -> CheckResult:
+    if not settings.smpp.enabled:
+        return CheckResult("smsc", Outcome.SKIP, "SMPP disabled (smpp.enabled = false)")
+    from sms.link_settings import link_settings
+    from sms.link_wire import LinkError, probe
+
+    where = f"{settings.smpp.host}:{settings.smpp.port} as {settings.smpp.system_id}"
+    try:
+        probe(link_settings(settings.smpp))
+    except LinkError as exc:
+        return CheckResult("smsc", Outcome.FAIL, f"cannot bind to {where}: {exc}")
+    mode = settings.smpp.bind_mode
+    return CheckResult("smsc", Outcome.OK, f"bound and unbound {mode} at {where}")
+
+
 def run_checks(settings: Settings, database: Database) -> Iterator[CheckResult]:
     for function in CHECKS:
         try:

@@ -41,7 +41,18 @@ def read_or_create_secret(path: Path) -> str:
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
     from gateway.cli import register_commands
-    from gateway.web import access, admin, api, auth, errors, health, i18n, panel, subscribers
+    from gateway.web import (
+        access,
+        admin,
+        api,
+        auth,
+        errors,
+        health,
+        i18n,
+        onair,
+        panel,
+        subscribers,
+    )
 
     settings = settings or load_settings()
     app = Flask(__name__)
@@ -74,6 +85,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(panel.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(subscribers.blueprint)
+    app.register_blueprint(onair.blueprint)
     api.register(app)
     csrf.exempt(api.blueprint)
     register_commands(app)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from gateway.settings import SmppSettings
+
 
 class BindMode(Enum):
     """One transceiver session, or a transmitter and a receiver side by side.
@@ -61,3 +63,24 @@ class LinkSettings:
             return 0.0
         doublings = min(failures - 1, 32)
         return float(min(self.reconnect_max_s, self.reconnect_initial_s * 2**doublings))
+
+
+def link_settings(smpp: SmppSettings) -> LinkSettings:
+    """The link's settings from the `smpp` section of the configuration."""
+    return LinkSettings(
+        host=smpp.host,
+        port=smpp.port,
+        system_id=smpp.system_id,
+        password=smpp.password,
+        system_type=smpp.system_type,
+        source_addr=smpp.source_addr,
+        source_addr_ton=smpp.source_addr_ton,
+        source_addr_npi=smpp.source_addr_npi,
+        dest_addr_ton=smpp.dest_addr_ton,
+        dest_addr_npi=smpp.dest_addr_npi,
+        bind_mode=BindMode.TRANSCEIVER
+        if smpp.bind_mode == "transceiver"
+        else BindMode.TRANSMITTER_AND_RECEIVER,
+        window=smpp.window,
+        enquire_link_interval_s=smpp.enquire_link_s,
+    )

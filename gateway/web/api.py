@@ -21,7 +21,10 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 # Modules that add their endpoints to this blueprint, one per domain.
-ROUTE_MODULES = ("gateway.web.api_subscribers",)
+ROUTE_MODULES = (
+    "gateway.web.api_subscribers",
+    "gateway.web.api_air",
+)
 
 
 def register(app: Flask) -> None:

@@ -30,17 +30,6 @@ NAVIGATION = (
 )
 
 
-ROLE_LABELS = {
-    Role.ADMIN: _l("admin"),
-    Role.OPERATOR: _l("operator"),
-    Role.MODERATOR: _l("moderator"),
-}
-
-
-def role_label(role: str) -> LazyString:
-    return ROLE_LABELS[Role(role)]
-
-
 def visible_items(role: Role | None) -> list[NavItem]:
     if role is None:
         return []

@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
 from gateway.web.access import current_role, database, requires, settings
-from gateway.web.navigation import role_label, visible_items
+from gateway.web.labels import label
+from gateway.web.navigation import visible_items
 from gateway.worker import live_heartbeats
 
 blueprint = Blueprint("panel", __name__)
@@ -21,7 +22,7 @@ def _navigation() -> dict[str, object]:
     return {
         "nav_items": visible_items(current_role()),
         "station_name": settings().station.name,
-        "role_label": role_label,
+        "label": label,
     }
 
 

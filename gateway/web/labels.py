@@ -1,0 +1,40 @@
+"""Words for the values stored in the database (roles, states, reasons), in the panel's language."""
+
+from __future__ import annotations
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, LazyString] = {
+    "admin": _l("admin"),
+    "operator": _l("operator"),
+    "moderator": _l("moderator"),
+    "schedule": _l("schedule"),
+    "fallback": _l("fallback"),
+    "alert": _l("alert"),
+    "playing": _l("playing"),
+    "played": _l("played"),
+    "cut": _l("cut"),
+    "interrupted": _l("interrupted"),
+    "skipped": _l("skipped"),
+    "queued": _l("queued"),
+    "transcribing": _l("transcribing"),
+    "transcribed": _l("transcribed"),
+    "failed": _l("failed"),
+    "pending": _l("pending"),
+    "approved": _l("approved"),
+    "rejected": _l("rejected"),
+    "testimony": _l("testimony"),
+    "jingle": _l("jingle"),
+    "station-id": _l("station ID"),
+    "submitted": _l("submitted"),
+    "delivered": _l("delivered"),
+    "sending": _l("sending"),
+    "completed": _l("completed"),
+    "ordered": _l("ordered"),
+    "shuffle": _l("shuffle"),
+}
+
+
+def label(value: str) -> str | LazyString:
+    return LABELS.get(value, value)

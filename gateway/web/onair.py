@@ -1,0 +1,74 @@
+"""On air: what is playing, who is listening, and the as-run log (with its CSV export)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from audio.models import Recording
+from gateway.database import utcnow
+from gateway.roles import ALL_ROLES
+from gateway.web.access import db_session, requires, settings
+from playlists import asrun
+from playlists.icecast import IcecastError, fetch_mount_status
+
+blueprint = Blueprint("onair", __name__, url_prefix="/on-air")
+
+
+def _day_bounds(day: str | None) -> tuple[datetime, datetime, str]:
+    zone = settings().station.zone
+    try:
+        local = datetime.strptime(day, "%Y-%m-%d") if day else None
+    except ValueError:
+        local = None
+    start_local = (local or utcnow().astimezone(zone).replace(tzinfo=None)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    start = start_local.replace(tzinfo=zone)
+    return start, start + timedelta(days=1), start_local.strftime("%Y-%m-%d")
+
+
+@blueprint.get("/")
+@requires(ALL_ROLES)
+def index() -> ResponseReturnValue:
+    db = db_session()
+    current = asrun.now_playing(db)
+    recording = None
+    if current is not None and current.recording_id is not None:
+        recording = db.get(Recording, current.recording_id)
+    now = utcnow()
+    elapsed = (now - current.started_at).total_seconds() if current else None
+    remaining = (
+        max(0.0, recording.duration_s - elapsed) if recording and elapsed is not None else None
+    )
+    stream = settings().stream
+    try:
+        listeners: int | None = fetch_mount_status(stream.icecast_url, stream.mount).listeners
+    except IcecastError:
+        listeners = None
+    since, until, day = _day_bounds(request.args.get("day"))
+    rows = asrun.entries(db, since=since, until=until)
+    return render_template(
+        "onair/index.html",
+        current=current,
+        elapsed=elapsed,
+        remaining=remaining,
+        listeners=listeners,
+        rows=rows,
+        day=day,
+    )
+
+
+@blueprint.get("/as-run.csv")
+@requires(ALL_ROLES)
+def as_run_csv() -> ResponseReturnValue:
+    since, until, day = _day_bounds(request.args.get("day"))
+    rows = asrun.entries(db_session(), since=since, until=until, limit=100_000)
+    body = asrun.to_csv(rows, zone=settings().station.zone)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=as-run-{day}.csv"},
+    )

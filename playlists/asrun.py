@@ -1,0 +1,133 @@
+"""The as-run log: what really went out, when, and why — the station's broadcast record."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, tzinfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from playlists.models import AirReason, AsRunEntry, AsRunStatus
+
+CSV_COLUMNS = (
+    "started_at",
+    "ended_at",
+    "duration_s",
+    "title",
+    "recording_id",
+    "reason",
+    "status",
+    "detail",
+)
+
+
+def start(
+    session: Session,
+    *,
+    title: str,
+    recording_id: int | None,
+    reason: AirReason,
+    at: datetime,
+    slot_id: int | None = None,
+    alert_id: int | None = None,
+) -> AsRunEntry:
+    """Open the log line of an item that just started; anything still open is closed first."""
+    for open_entry in session.scalars(select(AsRunEntry).where(AsRunEntry.ended_at.is_(None))):
+        open_entry.ended_at = at
+        open_entry.status = AsRunStatus.CUT.value
+    entry = AsRunEntry(
+        title=title[:200],
+        recording_id=recording_id,
+        reason=reason.value,
+        slot_id=slot_id,
+        alert_id=alert_id,
+        started_at=at,
+        status=AsRunStatus.PLAYING.value,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def finish(
+    session: Session, entry_id: int, *, at: datetime, status: AsRunStatus, detail: str = ""
+) -> None:
+    entry = session.get(AsRunEntry, entry_id)
+    if entry is not None and entry.ended_at is None:
+        entry.ended_at = at
+        entry.status = status.value
+        entry.detail = detail[:1000]
+
+
+def skipped(
+    session: Session,
+    *,
+    title: str,
+    recording_id: int | None,
+    reason: AirReason,
+    at: datetime,
+    detail: str,
+) -> None:
+    """A line for an item that could not be played: the log shows gaps in the plan, too."""
+    session.add(
+        AsRunEntry(
+            title=title[:200],
+            recording_id=recording_id,
+            reason=reason.value,
+            started_at=at,
+            ended_at=at,
+            status=AsRunStatus.SKIPPED.value,
+            detail=detail[:1000],
+        )
+    )
+
+
+def now_playing(session: Session) -> AsRunEntry | None:
+    return session.scalar(
+        select(AsRunEntry)
+        .where(AsRunEntry.ended_at.is_(None))
+        .order_by(AsRunEntry.started_at.desc())
+        .limit(1)
+    )
+
+
+def entries(
+    session: Session,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
+) -> list[AsRunEntry]:
+    query = select(AsRunEntry).order_by(AsRunEntry.started_at.desc(), AsRunEntry.id.desc())
+    if since is not None:
+        query = query.where(AsRunEntry.started_at >= since)
+    if until is not None:
+        query = query.where(AsRunEntry.started_at < until)
+    return list(session.scalars(query.limit(limit)))
+
+
+def to_csv(rows: list[AsRunEntry], *, zone: tzinfo) -> str:
+    """The log as CSV in the station's local time, oldest first, as regulators read it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for entry in sorted(rows, key=lambda e: (e.started_at, e.id)):
+        ended = entry.ended_at.astimezone(zone).isoformat() if entry.ended_at else ""
+        duration = (
+            f"{(entry.ended_at - entry.started_at).total_seconds():.1f}" if entry.ended_at else ""
+        )
+        writer.writerow(
+            [
+                entry.started_at.astimezone(zone).isoformat(),
+                ended,
+                duration,
+                entry.title,
+                entry.recording_id or "",
+                entry.reason,
+                entry.status,
+                entry.detail,
+            ]
+        )
+    return out.getvalue()

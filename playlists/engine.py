@@ -1,0 +1,464 @@
+"""The playout engine: one continuous stream to Icecast, fed item by item by the caller.
+
+libVLC plays every item on one MediaPlayer whose stream output is kept across items (see
+playlists/vlc_output.py for why this holds one Icecast source connection). A single thread
+owns libVLC; callers talk to it through a command queue (cut now, play at, preempt, stop) and
+hear back through the events callback, from which the as-run log is written.
+
+Gaps: the next item is asked for and parsed `preload_s` before the current one ends, so at
+the end only `set_media()` + `play()` remain (tens of milliseconds, caught up by libshout's
+clock). A file VLC cannot parse is reported as FAILED and skipped before it airs. When the
+caller has nothing, a short silence is aired and the caller is asked again every
+`idle_poll_s`, which is what keeps Icecast from dropping the source.
+
+Slots start by cutting the current item: a transcoded VLC stream has no volume control, so
+there are no fades in this engine. Times are measured when VLC reports the item playing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+
+import vlc
+
+from playlists.silence import write_silence
+from playlists.vlc_output import OutputSettings, Probe, VlcOutput
+
+logger = logging.getLogger(__name__)
+
+
+class EventKind(Enum):
+    STARTED = "started"
+    RESUMED = "resumed"
+    ENDED = "ended"
+    CUT = "cut"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    SILENCE = "silence"
+    OUTPUT_FAULT = "output_fault"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlayoutItem:
+    """One thing to air; `cut_at` ends it early (the start of the next slot, say)."""
+
+    path: Path
+    item_id: str
+    title: str = ""
+    cut_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlayoutEvent:
+    kind: EventKind
+    at: datetime
+    item: PlayoutItem | None = None
+    position_s: float = 0.0
+    reason: str = ""
+
+
+NextItem = Callable[[], PlayoutItem | None]
+EventHandler = Callable[[PlayoutEvent], None]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class EngineSettings:
+    output: OutputSettings
+    work_dir: Path
+    preload_s: float = 2.0
+    idle_poll_s: float = 0.25
+    silence_s: float = 0.5
+    tick_s: float = 0.02
+    reconnect_first_s: float = 0.5
+    reconnect_max_s: float = 10.0
+    start_timeout_s: float = 10.0
+    error_pause_s: float = 1.0
+    """After an unexpected engine error, wait this long rather than fail again every tick."""
+
+
+class _Command(Enum):
+    CUT_NOW = "cut_now"
+    PLAY_AT = "play_at"
+    PREEMPT = "preempt"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class _Request:
+    command: _Command
+    item: PlayoutItem | None = None
+    when: datetime | None = None
+
+
+@dataclass
+class _OnAir:
+    item: PlayoutItem | None
+    duration_s: float
+    start_s: float = 0.0
+    resumed: bool = False
+    announced: bool = False
+    announced_at: float = 0.0
+    """time.monotonic() when VLC began playing it: the stream is paced in real time from
+    then on, while VLC's own clock runs ahead by what sits in its transcode and mux buffers."""
+
+    @property
+    def is_silence(self) -> bool:
+        return self.item is None
+
+
+@dataclass
+class _Reconnect:
+    at: float
+    backoff_s: float
+
+
+@dataclass
+class Counters:
+    """Failures the panel and /metrics show; nothing in the engine fails unnoticed."""
+
+    failed_items: int = 0
+    output_faults: int = 0
+    callback_errors: int = 0
+    engine_errors: int = 0
+    silences: int = 0
+
+
+@dataclass
+class _Schedule:
+    slots: list[tuple[datetime, PlayoutItem]] = field(default_factory=list)
+    resume: list[tuple[PlayoutItem, float]] = field(default_factory=list)
+    preloaded: tuple[PlayoutItem, Probe] | None = None
+    ask_after: float = 0.0
+
+
+class PlayoutEngine:
+    """Start it, feed it through `next_item`, steer it with cut_now/play_at/preempt."""
+
+    def __init__(
+        self,
+        settings: EngineSettings,
+        *,
+        next_item: NextItem,
+        on_event: EventHandler,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.counters = Counters()
+        self._next_item = next_item
+        self._on_event = on_event
+        self._clock = clock
+        self._requests: queue.Queue[_Request] = queue.Queue()
+        self._fault: queue.Queue[str] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._output: VlcOutput | None = None
+        self._on_air: _OnAir | None = None
+        self._plan = _Schedule()
+        self._reconnect: _Reconnect | None = None
+        self._silent = False
+        self._resume_after = 0.0
+        self._silence = settings.work_dir / "silence.wav"
+        self._handlers: dict[_Command, Callable[[_Request], None]] = {
+            _Command.CUT_NOW: self._do_cut_now,
+            _Command.PLAY_AT: self._do_play_at,
+            _Command.PREEMPT: self._do_preempt,
+        }
+
+    @property
+    def now_playing(self) -> PlayoutItem | None:
+        on_air = self._on_air
+        return on_air.item if on_air is not None else None
+
+    def start(self) -> None:
+        """Open libVLC in the engine thread and return once it is ready to air."""
+        if self._thread is not None:
+            raise RuntimeError("the engine is already running")
+        write_silence(
+            self._silence,
+            seconds=self.settings.silence_s,
+            samplerate=self.settings.output.samplerate,
+            channels=self.settings.output.channels,
+        )
+        self._thread = threading.Thread(target=self._run, name="playout-engine", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(self.settings.start_timeout_s):
+            raise RuntimeError("the playout engine did not start in time")
+        if self._startup_error is not None:
+            raise RuntimeError("the playout engine could not start") from self._startup_error
+
+    def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Cut what is on air, close the source connection and end the engine thread."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._requests.put(_Request(_Command.STOP))
+        thread.join(timeout_s)
+        if thread.is_alive():
+            raise RuntimeError("the playout engine did not stop in time")
+
+    def cut_now(self) -> None:
+        self._requests.put(_Request(_Command.CUT_NOW))
+
+    def play_at(self, item: PlayoutItem, when: datetime) -> None:
+        """Cut whatever is airing at `when` and start `item` then."""
+        if when.tzinfo is None:
+            raise ValueError("play_at needs a timezone-aware time")
+        self._requests.put(_Request(_Command.PLAY_AT, item=item, when=when))
+
+    def preempt(self, item: PlayoutItem) -> None:
+        """Air `item` now and afterwards resume the interrupted item where it stopped."""
+        self._requests.put(_Request(_Command.PREEMPT, item=item))
+
+    def _run(self) -> None:
+        try:
+            self._output = VlcOutput(self.settings.output, self._fault.put)
+        except BaseException as exc:
+            self._startup_error = exc
+            self._ready.set()
+            raise
+        self._ready.set()
+        try:
+            self._loop()
+        finally:
+            self._output.close()
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                request: _Request | None = self._requests.get(timeout=self.settings.tick_s)
+            except queue.Empty:
+                request = None
+            if request is not None and request.command is _Command.STOP:
+                self._end_on_air(EventKind.CUT, "engine stopped")
+                return
+            try:
+                if request is not None:
+                    self._handlers[request.command](request)
+                self._tick()
+            except Exception as exc:
+                logger.exception("playout engine error")
+                self.counters.engine_errors += 1
+                self._emit(EventKind.FAILED, self.now_playing, reason=f"engine error: {exc!r}")
+                self._on_air = None
+                self._resume_after = time.monotonic() + self.settings.error_pause_s
+
+    @property
+    def _vlc(self) -> VlcOutput:
+        assert self._output is not None, "libVLC is only used from the engine thread"
+        return self._output
+
+    def _tick(self) -> None:
+        if time.monotonic() < self._resume_after:
+            return
+        if not self._fault.empty():
+            self._begin_reconnect()
+        if self._reconnect is not None:
+            self._try_reconnect()
+            return
+        now = self._clock()
+        if self._plan.slots and now >= self._plan.slots[0][0]:
+            _, item = self._plan.slots.pop(0)
+            self._end_on_air(EventKind.CUT, "slot start")
+            if not self._air(item):
+                self._advance()
+            return
+        on_air = self._on_air
+        if on_air is None:
+            self._advance()
+            return
+        state = self._vlc.state()
+        if not on_air.announced and state == vlc.State.Playing:
+            on_air.announced = True
+            on_air.announced_at = time.monotonic()
+            if on_air.item is not None:
+                kind = EventKind.RESUMED if on_air.resumed else EventKind.STARTED
+                self._emit(kind, on_air.item, position_s=on_air.start_s)
+        if on_air.item is not None and on_air.item.cut_at is not None and now >= on_air.item.cut_at:
+            self._end_on_air(EventKind.CUT, "cut_at reached")
+            self._advance()
+        elif state in (vlc.State.Ended, vlc.State.Error, vlc.State.Stopped):
+            if state == vlc.State.Error:
+                self._end_on_air(EventKind.FAILED, "VLC stopped with an error")
+            else:
+                self._end_on_air(EventKind.ENDED, "", position_s=on_air.duration_s)
+            self._advance()
+        elif on_air.is_silence:
+            self._leave_silence_if_fed()
+        elif self._plan.preloaded is None and not self._plan.resume:
+            remaining = on_air.duration_s - self._vlc.position_s()
+            if remaining <= self.settings.preload_s:
+                self._plan.preloaded = self._fetch_playable()
+
+    def _leave_silence_if_fed(self) -> None:
+        if self._plan.preloaded is None:
+            self._plan.preloaded = self._fetch_playable()
+        if self._plan.preloaded is not None:
+            self._on_air = None
+            self._advance()
+
+    def _advance(self) -> None:
+        """Put the next thing on air: the interrupted item, the preloaded one, or silence."""
+        while self._plan.resume:
+            item, position = self._plan.resume.pop()
+            if self._air(item, start_s=position, resumed=True):
+                return
+        ready, self._plan.preloaded = self._plan.preloaded or self._fetch_playable(), None
+        if ready is not None and self._air(ready[0], probe=ready[1]):
+            return
+        self._air_silence()
+
+    def _air(
+        self,
+        item: PlayoutItem,
+        *,
+        start_s: float = 0.0,
+        resumed: bool = False,
+        probe: Probe | None = None,
+    ) -> bool:
+        probe = probe or self._vlc.probe(item.path)
+        if not probe.playable:
+            self._fail(item, probe.reason)
+            return False
+        self._vlc.play(item.path, start_s=start_s)
+        self._on_air = _OnAir(item, probe.duration_s, start_s=start_s, resumed=resumed)
+        self._silent = False
+        return True
+
+    def _air_silence(self) -> None:
+        self._vlc.play(self._silence)
+        self._on_air = _OnAir(None, self.settings.silence_s, announced=True)
+        if not self._silent:
+            self._silent = True
+            self.counters.silences += 1
+            self._emit(EventKind.SILENCE, None, reason="the caller had nothing to air")
+
+    def _fetch_playable(self) -> tuple[PlayoutItem, Probe] | None:
+        """Ask the caller (not more often than `idle_poll_s` while it has nothing)."""
+        if time.monotonic() < self._plan.ask_after:
+            return None
+        while True:
+            try:
+                item = self._next_item()
+            except Exception as exc:
+                logger.exception("next_item failed")
+                self.counters.callback_errors += 1
+                self._emit(EventKind.FAILED, None, reason=f"next_item raised {exc!r}")
+                item = None
+            if item is None:
+                self._plan.ask_after = time.monotonic() + self.settings.idle_poll_s
+                return None
+            probe = self._vlc.probe(item.path)
+            if probe.playable:
+                return item, probe
+            self._fail(item, probe.reason)
+
+    def _end_on_air(self, kind: EventKind, reason: str, *, position_s: float | None = None) -> None:
+        on_air, self._on_air = self._on_air, None
+        if on_air is None or on_air.item is None:
+            return
+        if position_s is None:
+            position_s = self._vlc.position_s() if on_air.announced else on_air.start_s
+        if kind is EventKind.FAILED:
+            self.counters.failed_items += 1
+        self._emit(kind, on_air.item, position_s=position_s, reason=reason)
+
+    def _fail(self, item: PlayoutItem, reason: str) -> None:
+        logger.warning("skipping %s (%s): %s", item.item_id, item.path, reason)
+        self.counters.failed_items += 1
+        self._emit(EventKind.FAILED, item, reason=reason)
+
+    def _do_cut_now(self, _request: _Request) -> None:
+        if self._on_air is not None and not self._on_air.is_silence:
+            self._end_on_air(EventKind.CUT, "cut_now")
+            self._advance()
+
+    def _do_play_at(self, request: _Request) -> None:
+        assert request.item is not None and request.when is not None
+        self._plan.slots.append((request.when, request.item))
+        self._plan.slots.sort(key=lambda slot: slot[0])
+
+    def _do_preempt(self, request: _Request) -> None:
+        assert request.item is not None
+        probe = self._vlc.probe(request.item.path)
+        if not probe.playable:
+            self._fail(request.item, probe.reason)
+            return
+        self._interrupt("preempted")
+        self._air(request.item, probe=probe)
+
+    def _interrupt(self, reason: str) -> None:
+        """End what is on air, remembering where, so it resumes afterwards."""
+        on_air = self._on_air
+        if on_air is None or on_air.item is None:
+            self._on_air = None
+            return
+        position = self._heard_position(on_air)
+        self._plan.resume.append((on_air.item, position))
+        self._end_on_air(EventKind.INTERRUPTED, reason, position_s=position)
+
+    def _heard_position(self, on_air: _OnAir) -> float:
+        """Where listeners are in the item: VLC's clock, held back to the wall-clock time
+        since it started, so a resumed item does not skip what was still buffered."""
+        if not on_air.announced:
+            return on_air.start_s
+        elapsed = on_air.start_s + time.monotonic() - on_air.announced_at
+        return max(on_air.start_s, min(self._vlc.position_s(), elapsed))
+
+    def _begin_reconnect(self) -> None:
+        messages = []
+        while not self._fault.empty():
+            messages.append(self._fault.get_nowait())
+        if self._reconnect is not None:
+            return
+        self.counters.output_faults += 1
+        reason = "; ".join(dict.fromkeys(messages))
+        logger.error("stream output fault, reconnecting: %s", reason)
+        self._emit(EventKind.OUTPUT_FAULT, self.now_playing, reason=reason)
+        self._interrupt("output fault")
+        self._vlc.reconnect()
+        while not self._fault.empty():
+            self._fault.get_nowait()
+        self._reconnect = _Reconnect(time.monotonic(), self.settings.reconnect_first_s)
+
+    def _try_reconnect(self) -> None:
+        pending = self._reconnect
+        assert pending is not None
+        if time.monotonic() < pending.at:
+            return
+        if not self._vlc.reachable():
+            pending.backoff_s = min(pending.backoff_s * 2, self.settings.reconnect_max_s)
+            pending.at = time.monotonic() + pending.backoff_s
+            return
+        self._reconnect = None
+        self._advance()
+
+    def _emit(
+        self,
+        kind: EventKind,
+        item: PlayoutItem | None,
+        *,
+        position_s: float = 0.0,
+        reason: str = "",
+    ) -> None:
+        event = PlayoutEvent(
+            kind=kind, at=self._clock(), item=item, position_s=position_s, reason=reason
+        )
+        try:
+            self._on_event(event)
+        except Exception:
+            logger.exception("the playout event handler failed on %s", kind.value)
+            self.counters.callback_errors += 1

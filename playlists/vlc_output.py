@@ -1,0 +1,236 @@
+"""libVLC as the station's player: one stream output chain to Icecast that outlives each item.
+
+How the one source connection is kept (verified against VLC 3.0.24, libshout 2.4.6 and
+Icecast 2.4.4 by tests/playout): the chain is
+`#transcode{acodec=mp3,...}:std{access=shout,mux=mp3,dst=source:PASS@HOST:PORT/MOUNT}`, given
+to every Media together with `:sout-keep`, and every item is played on the same MediaPlayer
+by `set_media()` + `play()` without `stop()` in between. The player's input resource then
+hands the kept stream output to the next input, so Icecast sees one source for the whole day
+(its `source_client_connections` counter stays at one). `stop()` terminates that resource and
+therefore the connection: it is used only to reconnect after a network fault and at the end.
+
+Pacing: the shout access output tells VLC it controls the pace itself, and it does so through
+libshout's `shout_sync`, which only works when libshout knows the format. Without
+`--sout-shout-mp3` the MP3 stream is announced as Ogg and VLC sends a whole file in a fraction
+of a second; with it, libshout keeps one clock from the moment it connected, so the few tens
+of milliseconds VLC needs to open the next file are caught up right after.
+
+What cannot be done this way: volume fades (the transcoded stream has no volume control), so
+slots start by cutting. VLC's own log is routed into Python logging; warnings and errors of the
+shout module are reported to the engine as output faults.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import vlc
+
+logger = logging.getLogger(__name__)
+
+OutputFaultHandler = Callable[[str], None]
+
+
+class StreamFormat(Enum):
+    MP3 = "mp3"
+    OGG = "ogg"
+
+
+@dataclass(frozen=True)
+class _Codec:
+    acodec: str
+    mux: str
+    instance_args: tuple[str, ...]
+
+
+_CODECS: dict[StreamFormat, _Codec] = {
+    StreamFormat.MP3: _Codec(acodec="mp3", mux="mp3", instance_args=("--sout-shout-mp3",)),
+    StreamFormat.OGG: _Codec(acodec="vorb", mux="ogg", instance_args=()),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputSettings:
+    """Where and how the one stream goes."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mount: str = "/altavoz"
+    source_user: str = "source"
+    source_password: str
+    stream_format: StreamFormat = StreamFormat.MP3
+    bitrate_kbps: int = 128
+    samplerate: int = 44100
+    channels: int = 2
+    soundcard: bool = False
+    stream_name: str = "Altavoz"
+
+
+def sout_chain(settings: OutputSettings) -> str:
+    """The `:sout=` chain: transcode once, send to Icecast, and to the sound card if asked."""
+    codec = _CODECS[settings.stream_format]
+    transcode = (
+        f"transcode{{vcodec=none,acodec={codec.acodec},ab={settings.bitrate_kbps},"
+        f"channels={settings.channels},samplerate={settings.samplerate}}}"
+    )
+    target = (
+        f"{settings.source_user}:{settings.source_password}@"
+        f"{settings.host}:{settings.port}{settings.mount}"
+    )
+    shout = f"std{{access=shout,mux={codec.mux},dst={target}}}"
+    if settings.soundcard:
+        return f'#duplicate{{dst=display,dst="{transcode}:{shout}"}}'
+    return f"#{transcode}:{shout}"
+
+
+def instance_args(settings: OutputSettings) -> list[str]:
+    """libVLC options: no video, no console noise, the keep and pacing options."""
+    args = ["--no-video", "--quiet", "--no-stats", "--sout-keep", "--file-caching=100"]
+    args.extend(_CODECS[settings.stream_format].instance_args)
+    args.append(f"--sout-shout-name={settings.stream_name}")
+    if not settings.soundcard:
+        args.append("--aout=dummy")
+    return args
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Whether VLC finds decodable audio in a file, before it goes on air."""
+
+    playable: bool
+    duration_s: float
+    reason: str = ""
+
+
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
+_LIBC.vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
+_LOG_CONTEXT = vlc.dll.libvlc_log_get_context
+_LOG_CONTEXT.argtypes = [
+    ctypes.c_void_p,
+    ctypes.POINTER(ctypes.c_char_p),
+    ctypes.POINTER(ctypes.c_char_p),
+    ctypes.POINTER(ctypes.c_uint),
+]
+_LOG_CONTEXT.restype = None
+
+_SHOUT_MODULE = "access_output_shout"
+_SHOUT_NOISE = ("no bitrate information", "'icy' (shoutcast)")
+"""Shout warnings VLC prints on every healthy connection to Icecast."""
+
+_VLC_WARNING = 3
+_VLC_ERROR = 4
+"""libvlc_log_level values (python-vlc's LogLevel does not compare with the int we get)."""
+
+
+class VlcLog:
+    """Routes libVLC's log into `logging` and spots stream output faults in it."""
+
+    def __init__(self, instance: vlc.Instance, on_output_fault: OutputFaultHandler) -> None:
+        self._instance = instance
+        self._on_output_fault = on_output_fault
+        self._callback = vlc.CallbackDecorators.LogCb(self._receive)
+        instance.log_set(self._callback, None)
+
+    def _receive(self, _data: Any, level: int, context: Any, fmt: bytes, args: Any) -> None:
+        if level < _VLC_WARNING:
+            return
+        try:
+            self._route(level, context, fmt, args)
+        except Exception:
+            logger.exception("could not read a libVLC log message")
+
+    def _route(self, level: int, context: Any, fmt: bytes, args: Any) -> None:
+        buffer = ctypes.create_string_buffer(1024)
+        _LIBC.vsnprintf(buffer, len(buffer), fmt, args)
+        module = ctypes.c_char_p()
+        _LOG_CONTEXT(context, ctypes.byref(module), None, None)
+        name = (module.value or b"?").decode(errors="replace")
+        text = buffer.value.decode(errors="replace")
+        logger.log(
+            logging.ERROR if level >= _VLC_ERROR else logging.DEBUG, "vlc %s: %s", name, text
+        )
+        if name == _SHOUT_MODULE and not any(noise in text for noise in _SHOUT_NOISE):
+            self._on_output_fault(text)
+
+    def close(self) -> None:
+        self._instance.log_unset()
+
+
+class VlcOutput:
+    """One libVLC instance and player; only the engine's thread may call it."""
+
+    def __init__(self, settings: OutputSettings, on_output_fault: OutputFaultHandler) -> None:
+        self.settings = settings
+        self._chain = sout_chain(settings)
+        self._instance = vlc.Instance(instance_args(settings))
+        if self._instance is None:
+            raise RuntimeError("libVLC could not start (is libvlc5 installed?)")
+        self._log = VlcLog(self._instance, on_output_fault)
+        self._player = self._instance.media_player_new()
+
+    def probe(self, path: Path, *, timeout_s: float = 3.0) -> Probe:
+        """Parse the file locally so a corrupt or missing file is skipped before it airs."""
+        if not path.is_file():
+            return Probe(False, 0.0, f"no such file: {path}")
+        media = self._instance.media_new_path(str(path))
+        media.parse_with_options(vlc.MediaParseFlag.local, int(timeout_s * 1000))
+        deadline = time.monotonic() + timeout_s + 0.5
+        status = media.get_parsed_status()
+        while not status and time.monotonic() < deadline:
+            time.sleep(0.005)
+            status = media.get_parsed_status()
+        if status != vlc.MediaParsedStatus.done:
+            return Probe(False, 0.0, f"VLC could not parse it ({status})")
+        tracks = media.tracks_get() or []
+        if not any(track.type == vlc.TrackType.audio for track in tracks):
+            return Probe(False, 0.0, "no decodable audio track")
+        return Probe(True, max(media.get_duration(), 0) / 1000.0)
+
+    def play(self, path: Path, *, start_s: float = 0.0) -> None:
+        """Switch to `path` on the kept stream output (no stop, so no reconnection)."""
+        options = [f":sout={self._chain}", ":sout-keep"]
+        if start_s > 0:
+            options.append(f":start-time={start_s:.3f}")
+        media = self._instance.media_new_path(str(path))
+        media.add_options(*options)
+        self._player.set_media(media)
+        if self._player.play() != 0:
+            raise RuntimeError(f"libVLC refused to play {path}")
+
+    def state(self) -> vlc.State:
+        return self._player.get_state()
+
+    def position_s(self) -> float:
+        return max(self._player.get_time(), 0) / 1000.0
+
+    def reconnect(self) -> None:
+        """Drop the kept output (and its source connection); the next play opens a new one."""
+        self._player.stop()
+        self._player.release()
+        self._player = self._instance.media_player_new()
+
+    def reachable(self, *, timeout_s: float = 1.0) -> bool:
+        """Whether Icecast accepts TCP now: libVLC's shout output blocks its input thread
+        for half a minute when it cannot connect, so we only connect to a live server."""
+        try:
+            with socket.create_connection(
+                (self.settings.host, self.settings.port), timeout=timeout_s
+            ):
+                return True
+        except OSError:
+            return False
+
+    def close(self) -> None:
+        self._player.stop()
+        self._player.release()
+        self._log.close()
+        self._instance.release()
