@@ -123,7 +123,13 @@ def token_create(name: str, role: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from gateway.commands import doctor_command, serve_command, web_command, worker_command
+    from gateway.commands import (
+        doctor_command,
+        icecast_command,
+        serve_command,
+        web_command,
+        worker_command,
+    )
 
     for command in (
         init_command,
@@ -132,6 +138,7 @@ def register_commands(app: Flask) -> None:
         serve_command,
         worker_command,
         web_command,
+        icecast_command,
         doctor_command,
     ):
         app.cli.add_command(command)

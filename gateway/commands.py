@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import signal
 import sys
+import threading
 from types import FrameType
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from gateway.cli import announce_first_admin, app_database, app_settings, bootstrap
+from gateway.cli import announce_first_admin, app_database, app_settings, bootstrap, fail
 from gateway.doctor import Outcome, run_checks
 from gateway.supervisor import ChildSpec, Supervisor
 from gateway.workers import WorkerKind, build_worker
@@ -31,6 +32,8 @@ def serve_command(host: str | None, port: int | None) -> None:
     host = host or settings.web.host
     port = port or settings.web.port
     specs = [ChildSpec("web", _self_argv("web", "--host", host, "--port", str(port)))]
+    if settings.stream.runs_local_icecast:
+        specs.append(ChildSpec("icecast", _self_argv("icecast")))
     specs += [ChildSpec(kind.value, _self_argv("worker", kind.value)) for kind in WorkerKind]
     click.echo(f"Altavoz panel on http://{host}:{port}/  (Ctrl-C stops everything)")
     supervisor = Supervisor(specs)
@@ -67,6 +70,35 @@ def web_command(host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     server.run()
+
+
+@click.command("icecast", hidden=True)
+@with_appcontext
+def icecast_command() -> None:
+    """Run the local Icecast of the embedded default until told to stop (used by serve)."""
+    from playlists.icecast import IcecastError, IcecastServer
+    from playlists.stream_config import icecast_settings
+
+    settings = app_settings()
+    server = IcecastServer(icecast_settings(settings), settings.stream.local_icecast_dir.resolve())
+    stopping = threading.Event()
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server.start()
+    except IcecastError as exc:
+        fail(f"cannot start the local Icecast: {exc}")
+    click.echo(f"Icecast on {settings.stream.icecast_url}{settings.stream.mount}")
+    try:
+        while not stopping.wait(1.0):
+            if not server.running:
+                fail(f"the local Icecast stopped: {server.log_tail(5)}")
+    finally:
+        server.stop()
 
 
 @click.command("doctor")

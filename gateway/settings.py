@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -78,6 +79,7 @@ class StreamSettings(_Section):
     source_password: str = "altavoz-source"
     admin_password: str = "altavoz-admin"
     manage_local_icecast: bool = True
+    local_icecast_dir: Path = Path("var/icecast")
     format: Literal["mp3", "ogg"] = "mp3"
     bitrate: int = Field(128, ge=16, le=320)
     soundcard: bool = False
@@ -89,7 +91,28 @@ class StreamSettings(_Section):
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError as exc:
+            raise ValueError("has a port that is not a number") from exc
+        if not parts.hostname:
+            raise ValueError("has no host name")
         return value.rstrip("/")
+
+    @property
+    def icecast_host(self) -> str:
+        return urlsplit(self.icecast_url).hostname or "127.0.0.1"
+
+    @property
+    def icecast_port(self) -> int:
+        parts = urlsplit(self.icecast_url)
+        return parts.port or (443 if parts.scheme == "https" else 80)
+
+    @property
+    def runs_local_icecast(self) -> bool:
+        """Whether `altavoz serve` starts Icecast itself: only for a server on this machine."""
+        return self.manage_local_icecast and self.icecast_host in ("127.0.0.1", "localhost", "::1")
 
     @field_validator("mount")
     @classmethod

@@ -39,8 +39,19 @@ def children_of(pid: int) -> list[int]:
     return [int(line) for line in result.stdout.split()]
 
 
-def test_serve_runs_web_and_workers_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+def icecast_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/status-json.xsl", timeout=1) as r:
+            return "icestats" in json.load(r)
+    except (OSError, ValueError):
+        return False
+
+
+def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
+    tmp_path: Path,
+) -> None:
     port = free_port()
+    icecast_port = free_port()
     db_url = f"sqlite:///{tmp_path / 'altavoz.db'}"
     env = {
         **os.environ,
@@ -49,7 +60,8 @@ def test_serve_runs_web_and_workers_and_stops_cleanly_on_sigterm(tmp_path: Path)
         "ALTAVOZ_MEDIA__DIR": str(tmp_path / "media"),
         "ALTAVOZ_MEDIA__INBOX": str(tmp_path / "inbox"),
         "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(tmp_path / "models"),
-        "ALTAVOZ_STREAM__MANAGE_LOCAL_ICECAST": "false",
+        "ALTAVOZ_STREAM__ICECAST_URL": f"http://127.0.0.1:{icecast_port}",
+        "ALTAVOZ_STREAM__LOCAL_ICECAST_DIR": str(tmp_path / "icecast"),
     }
     log = tmp_path / "serve.log"
     with log.open("w") as out:
@@ -73,8 +85,9 @@ def test_serve_runs_web_and_workers_and_stops_cleanly_on_sigterm(tmp_path: Path)
         database = Database(db_url)
         kinds = lambda: {beat.kind for beat in live_heartbeats(database, now=utcnow())}  # noqa: E731
         wait_for(lambda: kinds() >= {"playout", "transcribe", "sms"}, 60, "worker heartbeats")
+        wait_for(lambda: icecast_answers(icecast_port), 30, "the local Icecast to answer")
         children = children_of(process.pid)
-        assert len(children) >= 4
+        assert len(children) >= 5
 
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
@@ -84,6 +97,7 @@ def test_serve_runs_web_and_workers_and_stops_cleanly_on_sigterm(tmp_path: Path)
                 or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
             ), f"child {child} still running"
         database.dispose()
+        assert not icecast_answers(icecast_port)
         output = log.read_text()
         assert "One-time password" in output
         assert "Traceback" not in output
