@@ -38,6 +38,8 @@ class StoredFile:
     relative: str
     """Path relative to the store root, as kept in the database."""
     size: int
+    created: bool = False
+    """True when this call wrote the file; False when the same content was already stored."""
 
 
 def file_sha256(path: Path) -> str:
@@ -61,7 +63,8 @@ class MediaStore:
         sha = file_sha256(source)
         relative = f"{area.value}/{sha[:2]}/{sha}{suffix.lower()}"
         target = self.root / relative
-        if not target.exists():
+        created = not target.exists()
+        if created:
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
             try:
@@ -73,7 +76,9 @@ class MediaStore:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
-        return StoredFile(sha256=sha, relative=relative, size=target.stat().st_size)
+        return StoredFile(
+            sha256=sha, relative=relative, size=target.stat().st_size, created=created
+        )
 
     def path(self, relative: str) -> Path:
         """The absolute path of a stored file, refusing anything outside the store."""

@@ -1,0 +1,132 @@
+"""What people say about a recording: title, kind, language, speaker, consent, tags.
+
+Checked here, once, for the panel, the API and the command line alike, so all three refuse the
+same things with the same sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from audio.models import RecordingKind
+
+TITLE_MAX = 200
+SPEAKER_MAX = 120
+TAG_MAX = 40
+TAGS_MAX = 20
+LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
+KINDS = tuple(kind.value for kind in RecordingKind)
+_YES = {"1", "true", "yes", "on", "si", "sí", "y"}
+_NO = {"", "0", "false", "no", "off", "n"}
+
+
+class MetadataError(ValueError):
+    """A field that cannot be accepted; the message names it."""
+
+
+@dataclass(frozen=True)
+class RecordingMetadata:
+    title: str
+    kind: RecordingKind
+    language: str = ""
+    speaker: str = ""
+    consent: bool = False
+    tags: tuple[str, ...] = ()
+
+
+def clean_text(value: str) -> str:
+    """Drop control characters (and stray surrogates from undecodable bytes), squash spaces."""
+    kept = "".join(
+        " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char
+        for char in value
+        if unicodedata.category(char) != "Cs"
+    )
+    return " ".join(kept.split())
+
+
+def parse_kind(value: str | None) -> RecordingKind:
+    try:
+        return RecordingKind((value or "").strip().lower())
+    except ValueError:
+        raise MetadataError(f"kind must be one of: {', '.join(KINDS)}") from None
+
+
+def parse_language(value: str | None) -> str:
+    code = (value or "").strip().lower().replace("_", "-")
+    if code and not LANGUAGE.match(code):
+        raise MetadataError(f"language {value!r} is not a language code such as 'es' or 'mam'")
+    return code
+
+
+def parse_consent(value: str | bool | None) -> bool:
+    if isinstance(value, bool):
+        return value
+    answer = (value or "").strip().lower()
+    if answer in _YES:
+        return True
+    if answer in _NO:
+        return False
+    raise MetadataError("consent must be yes or no")
+
+
+def parse_tags(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """Tags from 'a, b' or a list; duplicates (ignoring case) kept once, in order."""
+    raw = (value or "").split(",") if isinstance(value, str) or value is None else list(value)
+    tags: list[str] = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise MetadataError("tags must be text")
+        tag = clean_text(item)
+        if not tag or tag.casefold() in {t.casefold() for t in tags}:
+            continue
+        if len(tag) > TAG_MAX:
+            raise MetadataError(f"tag {tag[:20]!r}… is longer than {TAG_MAX} characters")
+        tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        raise MetadataError(f"at most {TAGS_MAX} tags")
+    return tuple(tags)
+
+
+def parse_title(value: str | None) -> str:
+    title = clean_text(value or "")
+    if not title:
+        raise MetadataError("title is required")
+    if len(title) > TITLE_MAX:
+        raise MetadataError(f"title is longer than {TITLE_MAX} characters")
+    return title
+
+
+def parse_metadata(
+    *,
+    title: str | None,
+    kind: str | None,
+    language: str | None = None,
+    speaker: str | None = None,
+    consent: str | bool | None = None,
+    tags: str | Iterable[str] | None = None,
+) -> RecordingMetadata:
+    """Validated metadata, or MetadataError naming the first field that is wrong."""
+    name = clean_text(speaker or "")
+    if len(name) > SPEAKER_MAX:
+        raise MetadataError(f"speaker is longer than {SPEAKER_MAX} characters")
+    return RecordingMetadata(
+        title=parse_title(title),
+        kind=parse_kind(kind),
+        language=parse_language(language),
+        speaker=name,
+        consent=parse_consent(consent),
+        tags=parse_tags(tags),
+    )
+
+
+def title_from_filename(name: str | bytes | None, *, fallback: str = "Recording") -> str:
+    """A readable title from what the sender called the file; never used as a path."""
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", errors="replace")
+    base = re.split(r"[\\/]", name or "")[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base.strip(".") else base
+    title = clean_text(stem.replace("_", " ")).strip(". ")
+    return title[:TITLE_MAX] or fallback
