@@ -29,6 +29,7 @@ LIMITER_MARGIN_DB = 0.3
 """The limiter aims this far under the ceiling, for what resampling back to 44.1 kHz adds."""
 OVERSAMPLING = 4
 
+METER = "ebur128=peak=true"
 _INTEGRATED = re.compile(r"I:\s+(-?[\d.]+|-inf) LUFS")
 _PEAK = re.compile(r"Peak:\s+(-?[\d.]+|-inf) dBFS")
 
@@ -39,20 +40,28 @@ class Loudness:
     true_peak_dbtp: float
 
 
+def _summary(stderr: str) -> Loudness | None:
+    """The loudness ebur128 prints when its input ends."""
+    summary = stderr.rpartition("Summary:")[2]
+    integrated, peak = _INTEGRATED.search(summary), _PEAK.search(summary)
+    if integrated is None or peak is None:
+        return None
+    return Loudness(integrated_lufs=float(integrated.group(1)), true_peak_dbtp=float(peak.group(1)))
+
+
 def measure(path: Path, *, duration_s: float) -> Loudness:
     """Integrated loudness and true peak of a whole file."""
     result = ffmpeg(
-        "-v", "info", "-i", path, "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-",
+        "-v", "info", "-i", path, "-map", "0:a:0", "-af", METER, "-f", "null", "-",
         timeout=decoding_timeout(duration_s),
     )  # fmt: skip
-    summary = result.stderr.rpartition("Summary:")[2]
-    integrated, peak = _INTEGRATED.search(summary), _PEAK.search(summary)
-    if result.returncode != 0 or integrated is None or peak is None:
+    measured = _summary(result.stderr)
+    if result.returncode != 0 or measured is None:
         raise AudioError(
             Problem.DAMAGED,
             f"the loudness could not be measured ({last_error_line(result.stderr)})",
         )
-    return Loudness(integrated_lufs=float(integrated.group(1)), true_peak_dbtp=float(peak.group(1)))
+    return measured
 
 
 def require_sound(loudness: Loudness) -> None:
@@ -97,19 +106,22 @@ def normalise(
     result = measured
     for _attempt in range(MAX_PASSES):
         limit = measured.true_peak_dbtp + gain > ceiling_dbtp
+        chain = _filters(gain, limit=limit, ceiling_dbtp=ceiling_dbtp, trim=trim)
+        # One pass writes the file and meters exactly the samples written (FLAC is lossless).
         encoded = ffmpeg(
-            "-v", "error", "-i", source, "-map", "0:a:0", "-map_metadata", "-1",
-            "-af", _filters(gain, limit=limit, ceiling_dbtp=ceiling_dbtp, trim=trim),
-            "-ac", str(CHANNELS), "-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-            target,
+            "-v", "info", "-i", source,
+            "-filter_complex", f"[0:a:0]{chain},asplit=2[out][meter];[meter]{METER},anullsink",
+            "-map", "[out]", "-map_metadata", "-1", "-ac", str(CHANNELS),
+            "-c:a", "flac", "-fflags", "+bitexact", "-flags:a", "+bitexact", target,
             timeout=decoding_timeout(duration_s) * OVERSAMPLING,
         )  # fmt: skip
-        if encoded.returncode != 0:
+        written = _summary(encoded.stderr)
+        if encoded.returncode != 0 or written is None:
             raise AudioError(
                 Problem.DAMAGED,
                 f"the audio could not be normalised ({last_error_line(encoded.stderr)})",
             )
-        result = measure(target, duration_s=duration_s)
+        result = written
         miss = target_lufs - result.integrated_lufs
         if abs(miss) <= TOLERANCE_LU:
             break

@@ -123,6 +123,7 @@ def token_create(name: str, role: str) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from gateway.audio_commands import audio_group
     from gateway.commands import (
         doctor_command,
         icecast_command,
@@ -140,6 +141,7 @@ def register_commands(app: Flask) -> None:
         web_command,
         icecast_command,
         doctor_command,
+        audio_group,
     ):
         app.cli.add_command(command)
 

@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         errors,
         health,
         i18n,
+        library,
         onair,
         panel,
         subscribers,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(subscribers.blueprint)
     app.register_blueprint(onair.blueprint)
+    app.register_blueprint(library.blueprint)
     api.register(app)
     csrf.exempt(api.blueprint)
     register_commands(app)
