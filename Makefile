@@ -11,7 +11,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 APT_RUN := python3 python3-venv ca-certificates ffmpeg libvlc5 vlc-plugin-base \
 	vlc-plugin-access-extra icecast2 espeak-ng sox libsox-fmt-all
-APT_TEST := chromium fonts-dejavu-core postgresql
+APT_TEST := chromium fonts-dejavu-core postgresql libvo-amrwbenc0
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard gateway/translations/*/LC_MESSAGES/messages.po))
 
 .PHONY: help run test check lint typecheck unit system system-test node venv venv-test translations messages bench clean
