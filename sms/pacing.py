@@ -42,9 +42,14 @@ class EvenPacer:
         allowed_at = max(self._next_at, window_free_at)
         if allowed_at > now:
             return allowed_at
-        # The grid keeps its pace through small lateness; a longer pause resets it, so
-        # the time spent idle never turns into a burst.
-        self._next_at = max(self._next_at + self._interval, now + self._interval - self._slack)
+        late = now - self._next_at
+        if late > self._interval:
+            # Idle: a fresh grid, so the pause never turns into a burst.
+            self._next_at = now + self._interval
+        else:
+            # Asked a little late (thread scheduling): the grid keeps its pace and gives way
+            # only by what is beyond the slack, so no rate is lost to small delays.
+            self._next_at += self._interval + max(0.0, late - self._slack)
         self._granted.append(now)
         return now
 

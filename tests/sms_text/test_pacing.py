@@ -1,0 +1,124 @@
+"""Even pacing to the carrier's rate, with no one-second window over it, and backoff."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sms.pacing import Backoff, EvenPacer
+
+QUICK = settings(database=None, deadline=None, max_examples=60)
+
+
+def drive(pacer: EvenPacer, asks: list[float]) -> list[float]:
+    """Ask at each time given (sorted); return the grants."""
+    return [now for now in asks if pacer.may_send_at(now) <= now]
+
+
+def assert_no_window_over(grants: list[float], rate: float) -> None:
+    limit = math.ceil(rate)
+    for first, later in zip(grants, grants[limit:], strict=False):
+        assert later - first >= 1.0, f"{limit + 1} sends within one second"
+
+
+@QUICK
+@given(
+    st.floats(0.5, 400),
+    st.lists(st.floats(0, 0.05), min_size=50, max_size=600),
+    st.lists(st.floats(0, 3), max_size=5),
+)
+def test_no_one_second_window_holds_more_than_the_rate(
+    rate: float, lateness: list[float], pauses: list[float]
+) -> None:
+    """A caller that asks again when told, late by scheduling noise, sometimes after a pause."""
+    pacer = EvenPacer(rate_per_s=rate)
+    now, grants = 1000.0, []
+    for step, late in enumerate(lateness):
+        answer = pacer.may_send_at(now)
+        if answer <= now:
+            grants.append(now)
+        else:
+            now = answer
+        now += late
+        if pauses and step % 97 == 0:
+            now += pauses[step % len(pauses)]
+    assert_no_window_over(grants, rate)
+    for earlier, later in itertools.pairwise(grants):
+        assert later - earlier >= 0.5 / rate - 1e-9, "a burst"
+
+
+@QUICK
+@given(st.floats(0.5, 200), st.lists(st.floats(0, 10), min_size=1, max_size=400))
+def test_arbitrary_asking_times_never_beat_the_limit(rate: float, gaps: list[float]) -> None:
+    pacer = EvenPacer(rate_per_s=rate)
+    asks = [1.0]
+    for gap in gaps:
+        asks.append(asks[-1] + gap / rate)
+    assert_no_window_over(drive(pacer, asks), rate)
+
+
+def test_a_caller_asking_a_little_late_still_gets_the_full_rate() -> None:
+    pacer = EvenPacer(rate_per_s=100)
+    rng = random.Random(5)
+    now, grants = 0.0, 0
+    while now < 30.0:
+        answer = pacer.may_send_at(now)
+        if answer <= now:
+            grants += 1
+        else:
+            now = answer + rng.uniform(0, 0.004)  # up to 40% of the interval late
+    assert 2990 <= grants <= 3001
+
+
+def test_after_a_pause_sends_resume_at_the_normal_spacing_without_a_burst() -> None:
+    pacer = EvenPacer(rate_per_s=10)
+    assert pacer.may_send_at(0.0) == 0.0
+    assert pacer.may_send_at(0.0) == pytest.approx(0.1)
+    assert pacer.may_send_at(100.0) == 100.0  # idle: the first goes at once
+    retry = pacer.may_send_at(100.0)
+    assert retry > 100.0 + 0.04  # and the next is not granted straight away
+    assert pacer.may_send_at(retry) == retry
+
+
+def test_a_rate_must_be_positive() -> None:
+    for rate in (0, -1, math.inf, math.nan):
+        with pytest.raises(ValueError, match="positive"):
+            EvenPacer(rate_per_s=rate)
+
+
+def test_backoff_doubles_from_the_initial_delay_up_to_the_cap() -> None:
+    backoff = Backoff(initial_s=1.0, maximum_s=300.0)
+    assert [backoff.delay(n) for n in range(0, 11)] == [
+        1.0,
+        1.0,
+        2.0,
+        4.0,
+        8.0,
+        16.0,
+        32.0,
+        64.0,
+        128.0,
+        256.0,
+        300.0,
+    ]
+    assert backoff.delay(10_000) == 300.0
+
+
+def test_backoff_jitter_is_small_bounded_and_reproducible() -> None:
+    delays = [Backoff(2.0, 60.0, rng=random.Random(1)).delay(n) for n in range(1, 9)]
+    assert delays == [Backoff(2.0, 60.0, rng=random.Random(1)).delay(n) for n in range(1, 9)]
+    plain = Backoff(2.0, 60.0)
+    for attempts, delay in enumerate(delays, start=1):
+        assert 0.9 * plain.delay(attempts) <= delay <= plain.delay(attempts)
+
+
+def test_backoff_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="initial_s"):
+        Backoff(initial_s=0, maximum_s=1)
+    with pytest.raises(ValueError, match="initial_s"):
+        Backoff(initial_s=5, maximum_s=1)
