@@ -31,6 +31,8 @@ class Part:
 
 @dataclass(frozen=True)
 class InboundText:
+    """The decoded text of one deliver_sm, and its place in a longer message if it is a part."""
+
     text: str
     part: Part | None
 

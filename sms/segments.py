@@ -46,12 +46,6 @@ def concat_header(reference: int, total: int, seq: int) -> bytes:
     return bytes((5, 0x00, 3, reference & 0xFF, total, seq))
 
 
-def gsm7_air_octets(septet_count: int, *, header_octets: int) -> int:
-    """Octets of header plus packed septets after the fill bits the header calls for."""
-    fill = gsm7.fill_bits_after(header_octets) if header_octets else 0
-    return header_octets + gsm7.packed_length(septet_count, fill)
-
-
 def _cr_padding(septets: bytes, fill: int) -> int:
     """Whether (1) or not (0) a CR must follow the septets when packed, as TS 23.038 6.1.2.3.1
     asks, since SMPP carries no septet count for a receiver to go by: seven spare bits at the
