@@ -131,6 +131,7 @@ def register_commands(app: Flask) -> None:
         web_command,
         worker_command,
     )
+    from gateway.sms_commands import alert_group, sms_group
 
     for command in (
         init_command,
@@ -142,6 +143,8 @@ def register_commands(app: Flask) -> None:
         icecast_command,
         doctor_command,
         audio_group,
+        sms_group,
+        alert_group,
     ):
         app.cli.add_command(command)
 

@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from gateway.web import (
         access,
         admin,
+        alerts,
         api,
         auth,
         errors,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(subscribers.blueprint)
     app.register_blueprint(onair.blueprint)
+    app.register_blueprint(alerts.blueprint)
     app.register_blueprint(library.blueprint)
     api.register(app)
     csrf.exempt(api.blueprint)

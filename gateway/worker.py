@@ -65,6 +65,11 @@ class Worker(ABC):
     def step(self) -> bool:
         """Do one unit of work; return True if there was work (so the loop goes on at once)."""
 
+    def busy(self) -> bool:
+        """Whether work is under way elsewhere (awaiting answers), so `--once` must not end
+        yet even though this step found nothing to do."""
+        return False
+
     def setup(self) -> None:
         """Open what the worker needs for its whole life (models, connections)."""
 
@@ -94,7 +99,7 @@ class Worker(ABC):
                 self.wakeup.clear()
                 did_work = self.step()
                 self._beat()
-                if once and not did_work:
+                if once and not did_work and not self.busy():
                     break
                 if not did_work:
                     self.wakeup.wait(self.idle_wait_s)

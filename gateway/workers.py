@@ -38,7 +38,14 @@ def _heartbeat_only(kind: WorkerKind) -> WorkerFactory:
     return build
 
 
+def _sms(settings: Settings, database: Database) -> Worker:
+    from sms.worker import SmsWorker
+
+    return SmsWorker(settings, database)
+
+
 FACTORIES: dict[WorkerKind, WorkerFactory] = {kind: _heartbeat_only(kind) for kind in WorkerKind}
+FACTORIES[WorkerKind.SMS] = _sms
 
 
 def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Worker:

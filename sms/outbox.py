@@ -25,6 +25,7 @@ from sms.models import (
     SegmentState,
     Subscriber,
 )
+from sms.receipts import message_id_candidates
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,16 @@ def enqueue(
     segments: Sequence[SegmentPayload],
     alert_id: int | None,
     now: datetime,
+    confirm_opt_out: bool = False,
 ) -> OutboundMessage:
-    """Queue one message (already encoded) for one E.164 destination."""
+    """Queue one message (already encoded) for one E.164 destination.
+
+    `confirm_opt_out` lets through the one reply that confirms a STOP, which carriers expect;
+    nothing else ever goes to an opted-out number."""
     opted_out = session.scalar(
         select(Subscriber.id).where(Subscriber.phone == destination, Subscriber.opted_in.is_(False))
     )
-    if opted_out is not None:
+    if opted_out is not None and not confirm_opt_out:
         raise OptedOutError(f"{destination} has opted out")
     message = OutboundMessage(
         destination=destination,
@@ -130,6 +135,20 @@ def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[C
         .order_by(OutboundSegment.next_attempt_at, OutboundSegment.id)
     )
     return [ClaimedSegment(*row) for row in rows]
+
+
+def cancel_queued(session: Session, *, destination: str, reason: str, now: datetime) -> int:
+    """Withdraw what is still queued for a number (it opted out): those segments fail."""
+    result = session.execute(
+        update(OutboundSegment)
+        .where(
+            OutboundSegment.destination == destination,
+            OutboundSegment.state == SegmentState.QUEUED,
+        )
+        .values(state=SegmentState.FAILED, error=reason[:200], done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def release_claims(session: Session, *, worker: str) -> int:
@@ -229,12 +248,25 @@ def record_outcomes(
 
 
 def apply_receipt(
-    session: Session, *, smsc_message_id: str, state: SegmentState, error: str, now: datetime
+    session: Session,
+    *,
+    smsc_message_id: str,
+    state: SegmentState,
+    error: str,
+    now: datetime,
+    candidates: Sequence[str] = (),
 ) -> bool:
-    """Mark the segment a delivery receipt speaks of; keep the receipt if it came too early."""
-    segment = session.scalar(
-        select(OutboundSegment).where(OutboundSegment.smsc_message_id == smsc_message_id)
-    )
+    """Mark the segment a delivery receipt speaks of; keep the receipt if it came too early.
+
+    `candidates` are other spellings of the same id (decimal for hex and back), tried only
+    when the id as given matches nothing: SMSCs disagree between submit_sm_resp and receipt."""
+    segment = None
+    for spelling in dict.fromkeys((smsc_message_id, *candidates)):
+        segment = session.scalar(
+            select(OutboundSegment).where(OutboundSegment.smsc_message_id == spelling)
+        )
+        if segment is not None:
+            break
     if segment is None:
         session.add(
             PendingReceipt(
@@ -250,15 +282,20 @@ def apply_receipt(
 
 
 def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
+    spellings = {
+        spelling: message_id
+        for message_id in message_ids
+        for spelling in (message_id, *message_id_candidates(message_id))
+    }
     pending = list(
         session.scalars(
-            select(PendingReceipt).where(PendingReceipt.smsc_message_id.in_(message_ids))
+            select(PendingReceipt).where(PendingReceipt.smsc_message_id.in_(list(spellings)))
         )
     )
     for receipt in pending:
         apply_receipt(
             session,
-            smsc_message_id=receipt.smsc_message_id,
+            smsc_message_id=spellings[receipt.smsc_message_id],
             state=SegmentState(receipt.state),
             error=receipt.error,
             now=receipt.received_at,

@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS = {"api.openapi_document"}
 ROUTE_MODULES = (
     "gateway.web.api_subscribers",
     "gateway.web.api_air",
+    "gateway.web.api_alerts",
     "gateway.web.api_recordings",
 )
 

@@ -1,0 +1,210 @@
+"""Urgent alerts: one text, fanned out as SMS to the regions' subscribers and put on air.
+
+Composition lives here because an alert spans packages: the SMS queue (`sms/`), the playout
+worker's preempt command (`playlists/`), and the library (`audio/`). Everything an alert needs
+is written in one transaction, so an alert either exists with all its messages queued and its
+air command waiting, or does not exist at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from audio.models import Recording
+from gateway import audit
+from gateway.accounts import Actor
+from gateway.alert_models import Alert, AlertChannel
+from gateway.settings import Settings
+from playlists.models import AsRunEntry, CommandKind, PlayoutCommand
+from sms import subscribers
+from sms.compose import ComposeError, Composition, compose
+from sms.models import OutboundMessage, OutboundSegment, SegmentState
+from sms.outbox import counts_by_state
+
+MAX_ALERT_CHARS = 1000
+
+
+class AlertError(ValueError):
+    """An alert that cannot be sent as asked; nothing was queued."""
+
+
+@dataclass(frozen=True)
+class AlertRequest:
+    text: str
+    regions: list[str]
+    channels: list[AlertChannel]
+    audio_recording_id: int | None = None
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> AlertRequest:
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise AlertError("'text' must be a non-empty string")
+        if len(text) > MAX_ALERT_CHARS:
+            raise AlertError(f"'text' is longer than {MAX_ALERT_CHARS} characters")
+        regions = body.get("regions", [])
+        if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
+            raise AlertError("'regions' must be a list of strings")
+        channels = body.get("channels", ["sms", "air"])
+        if not isinstance(channels, list) or not channels:
+            raise AlertError("'channels' must be a non-empty list of 'sms' and/or 'air'")
+        try:
+            parsed = [AlertChannel(str(channel)) for channel in channels]
+        except ValueError:
+            raise AlertError("'channels' may only contain 'sms' and 'air'") from None
+        recording = body.get("audio_recording_id")
+        if recording is not None and (
+            not isinstance(recording, int) or isinstance(recording, bool)
+        ):
+            raise AlertError("'audio_recording_id' must be an integer")
+        return cls(
+            text=text.strip(),
+            regions=[r.strip() for r in regions if r.strip()],
+            channels=sorted(set(parsed)),
+            audio_recording_id=recording,
+        )
+
+
+def create_alert(
+    session: Session,
+    request: AlertRequest,
+    *,
+    settings: Settings,
+    actor: Actor,
+    now: datetime,
+    smart: bool | None = None,
+) -> Alert:
+    """Validate, then queue every SMS and the air command; raises AlertError on bad input."""
+    if AlertChannel.SMS in request.channels and not request.regions:
+        raise AlertError("an SMS alert needs at least one region ('*' for every region)")
+    if request.audio_recording_id is not None and (
+        session.get(Recording, request.audio_recording_id) is None
+    ):
+        raise AlertError(f"there is no recording {request.audio_recording_id}")
+    segments = None
+    if AlertChannel.SMS in request.channels:
+        try:
+            segments = compose(request.text, settings=settings.smpp, smart=smart)
+        except ComposeError as exc:
+            raise AlertError(str(exc)) from None
+
+    alert = Alert(
+        text=request.text,
+        regions=request.regions,
+        channels=[c.value for c in request.channels],
+        audio_recording_id=request.audio_recording_id,
+        created_at=now,
+        created_by=actor.name,
+    )
+    session.add(alert)
+    session.flush()
+    if segments is not None:
+        people = subscribers.recipients(session, request.regions)
+        _queue_bulk(session, alert, [p.phone for p in people], segments, now)
+        alert.recipients = len(people)
+    if AlertChannel.AIR in request.channels:
+        session.add(
+            PlayoutCommand(
+                kind=CommandKind.PREEMPT.value,
+                payload={
+                    "alert_id": alert.id,
+                    "recording_id": request.audio_recording_id,
+                    "text": request.text,
+                    "voice": settings.alerts.tts_voice,
+                    "repeats": settings.alerts.repeats,
+                },
+                created_at=now,
+            )
+        )
+    audit.record(
+        session,
+        action="alert.send",
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=f"alert {alert.id}",
+        details={
+            "regions": request.regions,
+            "channels": alert.channels,
+            "recipients": alert.recipients,
+        },
+    )
+    return alert
+
+
+def _queue_bulk(
+    session: Session,
+    alert: Alert,
+    phones: list[str],
+    composed: Composition,
+    now: datetime,
+) -> None:
+    """Insert thousands of messages and segments with a few statements, not one per row."""
+    if not phones:
+        return
+    message_ids = session.scalars(
+        insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True),
+        [
+            {
+                "destination": phone,
+                "text": composed.text,
+                "encoding": composed.encoding,
+                "segment_count": len(composed.segments),
+                "alert_id": alert.id,
+                "created_at": now,
+            }
+            for phone in phones
+        ],
+    ).all()
+    session.execute(
+        insert(OutboundSegment),
+        [
+            {
+                "message_id": message_id,
+                "seq": seq,
+                "destination": phone,
+                "short_message": segment.short_message,
+                "data_coding": segment.data_coding,
+                "esm_class": segment.esm_class,
+                "state": SegmentState.QUEUED.value,
+                "next_attempt_at": now,
+                "queued_at": now,
+            }
+            for message_id, phone in zip(message_ids, phones, strict=True)
+            for seq, segment in enumerate(composed.segments, start=1)
+        ],
+    )
+
+
+def alert_status(session: Session, alert: Alert) -> dict[str, Any]:
+    sms = {"recipients": alert.recipients, **counts_by_state(session, alert_id=alert.id)}
+    played = session.scalars(
+        select(AsRunEntry.started_at)
+        .where(AsRunEntry.alert_id == alert.id)
+        .order_by(AsRunEntry.started_at)
+    ).all()
+    air_pending = False
+    if AlertChannel.AIR.value in alert.channels:
+        command = session.scalar(
+            select(PlayoutCommand).where(
+                PlayoutCommand.payload["alert_id"].as_integer() == alert.id
+            )
+        )
+        air_pending = command is not None and command.done_at is None
+    sms_pending = sms["queued"] + sms["submitted"] > 0
+    status = "sending" if (sms_pending or air_pending) else "completed"
+    return {
+        "id": alert.id,
+        "status": status,
+        "text": alert.text,
+        "regions": alert.regions,
+        "channels": alert.channels,
+        "created_at": alert.created_at.isoformat(),
+        "sms": sms,
+        "air": {"played_at": [moment.isoformat() for moment in played]},
+    }

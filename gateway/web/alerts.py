@@ -1,0 +1,137 @@
+"""Alerts screen: compose an urgent alert with a live SMS preview, send it, follow delivery.
+
+Sending asks for an explicit confirmation: a false alert costs trust the network needs for
+the true ones, so the operator sees the recipients and the segments before anything leaves.
+The same page shows the SMPP bind and the messages villages sent in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from werkzeug.exceptions import NotFound
+from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from gateway.alert_models import Alert
+from gateway.alerts import MAX_ALERT_CHARS, AlertError, AlertRequest, alert_status, create_alert
+from gateway.database import utcnow
+from gateway.roles import ALL_ROLES, STAFF
+from gateway.web.access import current_actor, db_session, requires, settings
+from sms.compose import preview
+from sms.models import InboundMessage, LinkStatus, Subscriber
+from sms.phones import mask
+
+blueprint = Blueprint("alerts", __name__, url_prefix="/alerts")
+RECENT = 50
+
+
+class AlertForm(FlaskForm):
+    text = TextAreaField(_l("Alert text"), validators=[DataRequired(), Length(max=MAX_ALERT_CHARS)])
+    regions = SelectMultipleField(_l("Regions"), choices=[], validate_choice=False)
+    other_regions = StringField(_l("Other regions (separated by commas)"))
+    sms = BooleanField(_l("By SMS"), default=True)
+    air = BooleanField(_l("On air"), default=True)
+    smart = BooleanField(_l("Replace accents so each SMS holds more text"), default=True)
+    confirm = BooleanField(_l("I have checked this alert and want to send it now"))
+
+
+def _regions() -> list[tuple[str, int]]:
+    rows = db_session().execute(
+        select(Subscriber.region, func.count(Subscriber.id))
+        .where(Subscriber.opted_in)
+        .group_by(Subscriber.region)
+        .order_by(Subscriber.region)
+    )
+    return [(region, count) for region, count in rows]
+
+
+def _page(form: AlertForm) -> str:
+    db = db_session()
+    regions = _regions()
+    form.regions.choices = [("*", _("Every region"))] + [
+        (region, f"{region} ({count})") for region, count in regions
+    ]
+    alerts = list(db.scalars(select(Alert).order_by(Alert.created_at.desc()).limit(RECENT)))
+    return render_template(
+        "alerts/index.html",
+        form=form,
+        alerts=[alert_status(db, alert) for alert in alerts],
+        links=list(db.scalars(select(LinkStatus).order_by(LinkStatus.worker))),
+        smpp=settings().smpp,
+    )
+
+
+@blueprint.get("/")
+@requires(STAFF)
+def index() -> ResponseReturnValue:
+    form = AlertForm(smart=settings().smpp.smart_encoding)
+    return _page(form)
+
+
+@blueprint.post("/")
+@requires(STAFF)
+def send() -> ResponseReturnValue:
+    form = AlertForm()
+    form.regions.choices = [("*", "*")] + [(region, region) for region, _n in _regions()]
+    if not form.validate_on_submit():
+        return _page(form), 422
+    if not form.confirm.data:
+        form.confirm.errors = [_("Tick the box to confirm before sending.")]
+        return _page(form), 422
+    regions = list(form.regions.data or [])
+    regions += [r.strip() for r in (form.other_regions.data or "").split(",") if r.strip()]
+    channels = [name for name in ("sms", "air") if getattr(form, name).data]
+    db = db_session()
+    try:
+        alert_request = AlertRequest.from_json(
+            {"text": form.text.data or "", "regions": regions, "channels": channels}
+        )
+        alert = create_alert(
+            db,
+            alert_request,
+            settings=settings(),
+            actor=current_actor(),
+            now=utcnow(),
+            smart=bool(form.smart.data),
+        )
+    except AlertError as exc:
+        db.rollback()
+        form.text.errors = [str(exc)]
+        return _page(form), 422
+    db.commit()
+    flash(_("Alert %(id)d sent to %(n)d recipients.", id=alert.id, n=alert.recipients))
+    return redirect(url_for("alerts.detail", alert_id=alert.id))
+
+
+@blueprint.get("/preview")
+@requires(STAFF)
+def sms_preview() -> ResponseReturnValue:
+    """What the SMS will cost while it is typed: encoding, characters, segments, changes."""
+    text = request.args.get("text", "")[:MAX_ALERT_CHARS]
+    smart = request.args.get("smart", "1") not in ("0", "false", "")
+    return jsonify(preview(text, settings=settings().smpp, smart=smart))
+
+
+@blueprint.get("/<int:alert_id>")
+@requires(ALL_ROLES)
+def detail(alert_id: int) -> ResponseReturnValue:
+    db = db_session()
+    alert = db.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound()
+    return render_template("alerts/detail.html", alert=alert_status(db, alert))
+
+
+@blueprint.get("/inbound")
+@requires(STAFF)
+def inbound() -> ResponseReturnValue:
+    """What villages sent in: keywords that changed a subscription, and everything else."""
+    rows = db_session().scalars(
+        select(InboundMessage).order_by(InboundMessage.received_at.desc()).limit(200)
+    )
+    return render_template("alerts/inbound.html", messages=list(rows), mask=mask)

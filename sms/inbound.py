@@ -1,0 +1,185 @@
+"""Mobile-originated SMS: reassembled, stored, and answered when they carry a keyword.
+
+Everything a village sends is kept (a message that is not a keyword may be a report of
+danger) and shown in the panel. Keywords change consent: `ALTA <region>` records an opt-in
+by SMS with its time, `BAJA` an opt-out that also withdraws anything still queued for that
+number, so an opted-out phone is never sent to again, and is answered once to confirm.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.settings import Settings, SmppSettings
+from sms import outbox, subscribers
+from sms.compose import ComposeError, compose
+from sms.inbound_text import Part, assemble, decode_inbound
+from sms.keywords import Command, CommandKind, parse_keyword, reply_text
+from sms.link_events import Delivery
+from sms.models import InboundMessage, InboundPart
+from sms.phones import PhoneError, to_e164
+from sms.subscribers import ConsentChannel, SubscriberError
+
+log = logging.getLogger(__name__)
+
+TON_INTERNATIONAL = 1
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one deliver_sm amounted to: nothing yet (a part), or a whole message."""
+
+    message: InboundMessage | None
+    command: Command | None = None
+
+
+def sender_number(delivery: Delivery, *, default_region: str) -> str:
+    """The sender in E.164 when it parses; the raw address otherwise (it is still kept)."""
+    raw = delivery.source_addr.strip()
+    if delivery.source_addr_ton == TON_INTERNATIONAL and not raw.startswith("+"):
+        raw = "+" + raw
+    try:
+        return to_e164(raw, default_region=default_region)
+    except PhoneError:
+        return raw[:20]
+
+
+class InboundHandler:
+    """Turns raw deliver_sm into stored messages and keyword actions, inside the caller's
+    transaction, so a message is either fully recorded (with its reply queued) or not at all."""
+
+    def __init__(self, *, settings: SmppSettings) -> None:
+        self.smpp = settings
+
+    def handle(
+        self, session: Session, delivery: Delivery, *, settings: Settings, now: datetime
+    ) -> Received:
+        payload = delivery.message_payload or delivery.short_message
+        decoded = decode_inbound(
+            payload,
+            data_coding=delivery.data_coding,
+            esm_class=delivery.esm_class,
+            gsm7_packed=self.smpp.gsm7_packed,
+            gsm7_data_coding=self.smpp.gsm7_data_coding,
+        )
+        source = sender_number(delivery, default_region=self.smpp.default_region)
+        part = decoded.part
+        if part is None and delivery.sar is not None:
+            sar = delivery.sar
+            part = Part(reference=sar.reference, total=sar.total, seq=sar.sequence)
+        text = decoded.text
+        if part is not None and part.total > 1:
+            whole = self._collect(session, source, part, decoded.text, now)
+            if whole is None:
+                return Received(None)
+            text = whole
+        command = parse_keyword(text)
+        message = InboundMessage(
+            source=source,
+            text=text,
+            keyword=command.kind.value if command is not None else "",
+            received_at=now,
+        )
+        session.add(message)
+        if command is not None:
+            self._act(session, source, command, settings=settings, now=now)
+        session.flush()
+        return Received(message, command)
+
+    def _collect(
+        self, session: Session, source: str, part: Part, text: str, now: datetime
+    ) -> str | None:
+        """Keep a part until all its siblings are in, whatever order they arrive in."""
+        key = (
+            InboundPart.source == source,
+            InboundPart.reference == part.reference,
+            InboundPart.total == part.total,
+        )
+        exists = session.scalar(select(InboundPart.id).where(*key, InboundPart.seq == part.seq))
+        if exists is None:
+            try:
+                with session.begin_nested():
+                    session.add(
+                        InboundPart(
+                            source=source,
+                            reference=part.reference,
+                            total=part.total,
+                            seq=part.seq,
+                            text=text,
+                            received_at=now,
+                        )
+                    )
+            except IntegrityError:
+                log.info(
+                    "duplicate part %d of message %d from %s", part.seq, part.reference, source
+                )
+        parts = {row.seq: row.text for row in session.scalars(select(InboundPart).where(*key))}
+        whole = assemble(parts, part.total)
+        if whole is not None:
+            session.execute(delete(InboundPart).where(*key))
+        return whole
+
+    def _act(
+        self, session: Session, source: str, command: Command, *, settings: Settings, now: datetime
+    ) -> None:
+        language = command.language
+        confirm_opt_out = False
+        if command.kind is CommandKind.SUBSCRIBE and command.region:
+            try:
+                subscriber = subscribers.subscribe(
+                    session,
+                    phone=source,
+                    region=command.region,
+                    language=language,
+                    channel=ConsentChannel.SMS,
+                    default_region=self.smpp.default_region,
+                    now=now,
+                )
+            except (SubscriberError, PhoneError) as exc:
+                log.warning("could not subscribe %s: %s", source, exc)
+                return
+            language = subscriber.language or language
+        elif command.kind is CommandKind.UNSUBSCRIBE:
+            leaving = subscribers.unsubscribe(session, phone_e164=source, now=now)
+            if leaving is not None:
+                language = leaving.language or language
+            withdrawn = outbox.cancel_queued(
+                session, destination=source, reason="the number opted out", now=now
+            )
+            if withdrawn:
+                log.info("withdrew %d queued segments for %s after opt-out", withdrawn, source)
+            confirm_opt_out = True
+        reply = reply_text(
+            command.kind, language, region=command.region, station=settings.station.name
+        )
+        self._reply(session, source, reply, confirm_opt_out=confirm_opt_out, now=now)
+
+    def _reply(
+        self, session: Session, destination: str, text: str, *, confirm_opt_out: bool, now: datetime
+    ) -> None:
+        if not destination.startswith("+"):
+            return
+        try:
+            composed = compose(text, settings=self.smpp)
+        except ComposeError as exc:
+            log.error("keyword reply not sent to %s: %s", destination, exc)
+            return
+        outbox.enqueue(
+            session,
+            destination=destination,
+            text=composed.text,
+            encoding=composed.encoding,
+            segments=[
+                outbox.SegmentPayload(s.short_message, s.data_coding, s.esm_class)
+                for s in composed.segments
+            ],
+            alert_id=None,
+            now=now,
+            confirm_opt_out=confirm_opt_out,
+        )

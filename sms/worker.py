@@ -1,0 +1,337 @@
+"""The SMS worker: moves the outbound queue through the SMPP link and records what comes back.
+
+The link runs on its own thread and reports every outcome to `_EventInbox`, which only
+appends to a queue; this worker's loop drains that queue and writes the outcomes to the
+database in batches, then claims more segments for the link. So the database is touched from
+one thread, and a slow disk never stalls the SMPP session's responses or keep-alives.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.database import Database, utcnow
+from gateway.settings import Settings
+from gateway.worker import Worker, WorkerHeartbeat
+from sms import outbox
+from sms.inbound import InboundHandler
+from sms.link import SmppLink
+from sms.link_events import Delivery, LinkState, Submission
+from sms.link_settings import link_settings
+from sms.models import LinkStatus, SegmentState
+from sms.pacing import Backoff, EvenPacer
+from sms.phones import smpp_address
+from sms.receipts import ReceiptOutcome, normalize_message_id, receipt_outcome
+
+log = logging.getLogger(__name__)
+
+CLAIM_BATCH = 500
+EVENT_BATCH = 5000
+STALE_CLAIM_CHECK_S = 30.0
+LIVE_HEARTBEAT_S = 30.0
+
+
+class _Kind(Enum):
+    SUBMITTED = "submitted"
+    THROTTLED = "throttled"
+    FAILED = "failed"
+    REQUEUE = "requeue"
+    RECEIPT = "receipt"
+    INBOUND = "inbound"
+    LINK_STATE = "link_state"
+
+
+@dataclass(frozen=True)
+class _Event:
+    kind: _Kind
+    key: tuple[int, int] = (0, 0)
+    """(segment id, attempt) for outcomes of a submission."""
+    detail: str = ""
+    status: int = 0
+    delivery: Delivery | None = None
+    state: LinkState | None = None
+
+
+@dataclass
+class _EventInbox:
+    """LinkEvents that never raise: everything is handed to the worker thread, which is woken."""
+
+    wake: threading.Event
+    events: queue.SimpleQueue[_Event] = field(default_factory=queue.SimpleQueue)
+
+    def _put(self, event: _Event) -> None:
+        self.events.put(event)
+        self.wake.set()
+
+    def submitted(self, key: Hashable, message_id: str) -> None:
+        self._put(_Event(_Kind.SUBMITTED, _segment_key(key), detail=message_id))
+
+    def throttled(self, key: Hashable, status: int) -> None:
+        self._put(_Event(_Kind.THROTTLED, _segment_key(key), status=status))
+
+    def failed(self, key: Hashable, status: int) -> None:
+        self._put(_Event(_Kind.FAILED, _segment_key(key), status=status))
+
+    def unknown(self, key: Hashable) -> None:
+        self._put(_Event(_Kind.REQUEUE, _segment_key(key), detail="no answer from the SMSC"))
+
+    def unsent(self, key: Hashable) -> None:
+        detail = "not sent before the link stopped"
+        self._put(_Event(_Kind.REQUEUE, _segment_key(key), detail=detail))
+
+    def receipt(self, delivery: Delivery) -> None:
+        self._put(_Event(_Kind.RECEIPT, delivery=delivery))
+
+    def inbound(self, delivery: Delivery) -> None:
+        self._put(_Event(_Kind.INBOUND, delivery=delivery))
+
+    def link_state(self, state: LinkState) -> None:
+        self._put(_Event(_Kind.LINK_STATE, state=state))
+
+
+def _segment_key(key: Hashable) -> tuple[int, int]:
+    if not isinstance(key, tuple) or len(key) != 2:
+        raise TypeError(f"not a (segment id, attempt) key: {key!r}")
+    return int(key[0]), int(key[1])
+
+
+@dataclass
+class _Batch:
+    """Outcomes drained from the link in one go, written in one transaction."""
+
+    submitted: list[outbox.Submitted] = field(default_factory=list)
+    retries: list[outbox.Retry] = field(default_factory=list)
+    failures: list[outbox.Failed] = field(default_factory=list)
+    receipts: list[Delivery] = field(default_factory=list)
+    inbound: list[Delivery] = field(default_factory=list)
+    finished: int = 0
+
+
+def worker_name() -> str:
+    return f"sms@{socket.gethostname()}:{os.getpid()}"
+
+
+class SmsWorker(Worker):
+    """At most `window` segments are ever sent without their outcome committed to the database,
+    so a crash at any moment re-sends at most `window` messages the SMSC had already accepted."""
+
+    kind = "sms"
+    idle_wait_s = 0.5
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        super().__init__(database)
+        self.settings = settings
+        self.name = worker_name()
+        self.inbox = _EventInbox(self.wakeup)
+        self.buffer: deque[outbox.ClaimedSegment] = deque()
+        self.outstanding = 0
+        self.pacer = EvenPacer(rate_per_s=settings.smpp.max_tps)
+        self.backoff = Backoff(initial_s=1.0, maximum_s=300.0)
+        self.inbound = InboundHandler(settings=settings.smpp)
+        self.link: SmppLink | None = None
+        self._thread: threading.Thread | None = None
+        self._last_stale_check = 0.0
+        self.link_state = LinkState.DISCONNECTED
+
+    def setup(self) -> None:
+        if not self.settings.smpp.enabled:
+            self.state = "SMPP disabled in config"
+            return
+        self._release_dead_claims(force=True)
+        self.link = SmppLink(
+            link_settings(self.settings.smpp), self.inbox, may_send_at=self.pacer.may_send_at
+        )
+        self._thread = self.link.start()
+        self.state = "connecting"
+
+    def teardown(self) -> None:
+        if self.link is not None:
+            self.link.stop()
+            if self._thread is not None:
+                self._thread.join(timeout=15)
+            self._drain_events()
+        self.buffer.clear()
+        with self.database.session() as session:
+            outbox.release_claims(session, worker=self.name)
+
+    def step(self) -> bool:
+        if self.link is None:
+            return False
+        if self._thread is not None and not self._thread.is_alive():
+            raise RuntimeError(f"the SMPP link stopped: {self.link.last_error}")
+        worked = self._drain_events()
+        self._release_dead_claims()
+        if self.link_state is LinkState.BOUND:
+            worked = self._feed_link() or worked
+        return worked
+
+    def busy(self) -> bool:
+        """Submissions await their answers, or queued work waits for the bind to come up."""
+        if self.link is None:
+            return False
+        if self.outstanding > 0 or self.buffer:
+            return True
+        if self.link_state is not LinkState.BOUND:
+            with self.database.session() as session:
+                return outbox.backlog(session, now=utcnow()) > 0
+        return False
+
+    def _feed_link(self) -> bool:
+        assert self.link is not None
+        window = self.settings.smpp.window
+        claimed = False
+        if len(self.buffer) < window:
+            with self.database.session() as session:
+                batch = outbox.claim(session, worker=self.name, limit=CLAIM_BATCH, now=utcnow())
+            self.buffer.extend(batch)
+            claimed = bool(batch)
+        sent = 0
+        while self.buffer and self.outstanding < window:
+            segment = self.buffer.popleft()
+            self.outstanding += 1
+            sent += 1
+            self.link.submit(
+                Submission(
+                    key=(segment.id, segment.attempts),
+                    destination_addr=smpp_address(segment.destination),
+                    short_message=segment.short_message,
+                    data_coding=segment.data_coding,
+                    esm_class=segment.esm_class,
+                )
+            )
+        return claimed or sent > 0
+
+    def _drain_events(self) -> bool:
+        batch = _Batch()
+        now = utcnow()
+        count = 0
+        while count < EVENT_BATCH:
+            try:
+                event = self.inbox.events.get_nowait()
+            except queue.Empty:
+                break
+            count += 1
+            if event.kind is _Kind.LINK_STATE:
+                assert event.state is not None
+                self._record_link_state(event.state, now)
+            else:
+                self._sort(event, batch, now)
+        if not count:
+            return False
+        with self.database.session() as session:
+            outbox.record_outcomes(
+                session,
+                submitted=batch.submitted,
+                retries=batch.retries,
+                failures=batch.failures,
+            )
+            for delivery in batch.receipts:
+                self._apply_receipt(session, delivery, now)
+            for delivery in batch.inbound:
+                self.inbound.handle(session, delivery, settings=self.settings, now=now)
+        self.outstanding -= batch.finished
+        return True
+
+    def _sort(self, event: _Event, batch: _Batch, now: datetime) -> None:
+        segment_id, attempts = event.key
+        if event.kind is _Kind.RECEIPT:
+            assert event.delivery is not None
+            batch.receipts.append(event.delivery)
+            return
+        if event.kind is _Kind.INBOUND:
+            assert event.delivery is not None
+            batch.inbound.append(event.delivery)
+            return
+        batch.finished += 1
+        if event.kind is _Kind.SUBMITTED:
+            message_id = normalize_message_id(event.detail)
+            batch.submitted.append(outbox.Submitted(segment_id, message_id, now))
+            self.items_done += 1
+        elif event.kind is _Kind.THROTTLED:
+            delay = timedelta(seconds=self.backoff.delay(attempts))
+            reason = f"throttled by the SMSC (status 0x{event.status:02X})"
+            batch.retries.append(outbox.Retry(segment_id, now + delay, reason))
+        elif event.kind is _Kind.FAILED:
+            reason = f"refused by the SMSC (status 0x{event.status:02X})"
+            batch.failures.append(outbox.Failed(segment_id, reason, now))
+            self.items_failed += 1
+        else:
+            batch.retries.append(outbox.Retry(segment_id, now, event.detail))
+
+    def _apply_receipt(self, session: Session, delivery: Delivery, now: datetime) -> None:
+        outcome: ReceiptOutcome | None = receipt_outcome(
+            short_message=delivery.message_payload or delivery.short_message,
+            receipted_message_id=delivery.receipted_message_id,
+            message_state=delivery.message_state,
+        )
+        if outcome is None or outcome.state is None:
+            return
+        outbox.apply_receipt(
+            session,
+            smsc_message_id=outcome.message_id,
+            candidates=outcome.candidates,
+            state=SegmentState(outcome.state),
+            error=outcome.error,
+            now=now,
+        )
+
+    def _record_link_state(self, state: LinkState, now: datetime) -> None:
+        self.link_state = state
+        self.state = f"SMPP {state.value}"
+        detail = self.link.last_error if self.link is not None else ""
+        with self.database.session() as session:
+            row = session.scalar(select(LinkStatus).where(LinkStatus.worker == self.name))
+            if row is None:
+                row = LinkStatus(worker=self.name, state=state.value, since=now)
+                session.add(row)
+            row.state = state.value
+            row.since = now
+            row.detail = detail or ""
+            row.updated_at = now
+
+    def _release_dead_claims(self, *, force: bool = False) -> None:
+        """Free segments claimed by SMS workers that died (SIGKILL, power loss) for re-sending."""
+        monotonic = time.monotonic()
+        if not force and monotonic - self._last_stale_check < STALE_CLAIM_CHECK_S:
+            return
+        self._last_stale_check = monotonic
+        now = utcnow()
+        host = socket.gethostname()
+        with self.database.session() as session:
+            beats = session.scalars(
+                select(WorkerHeartbeat).where(
+                    WorkerHeartbeat.kind == self.kind,
+                    WorkerHeartbeat.state != "stopped",
+                    WorkerHeartbeat.beat_at >= now - timedelta(seconds=LIVE_HEARTBEAT_S),
+                )
+            )
+            alive = {self.name}
+            for beat in beats:
+                if beat.host != host or _process_exists(beat.pid):
+                    alive.add(f"sms@{beat.host}:{beat.pid}")
+            released = outbox.release_stale_claims(session, older_than=now, workers_alive=alive)
+        if released:
+            log.warning("re-queued %d segments claimed by SMS workers that are gone", released)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
