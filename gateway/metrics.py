@@ -57,6 +57,49 @@ def _core_metrics(session: Session) -> Iterator[Metric]:
     yield done
 
 
+@register_source
+def _delivery_metrics(session: Session) -> Iterator[Metric]:
+    """SMS by state, the SMPP binds, skipped items on air and the transcription backlog: the
+    failures an operator must see before a village or a caller does."""
+    from audio.models import VoiceMessage
+    from playlists.models import AsRunEntry, AsRunStatus
+    from sms.models import LinkStatus, OutboundSegment
+
+    segments = GaugeMetricFamily(
+        "altavoz_sms_segments", "Outbound SMS segments by state", labels=["state"]
+    )
+    for state, count in session.execute(
+        select(OutboundSegment.state, func.count()).group_by(OutboundSegment.state)
+    ):
+        segments.add_metric([state], count)
+    yield segments
+    bound = GaugeMetricFamily(
+        "altavoz_smpp_bound", "1 when an SMS worker's SMPP link is bound", labels=["worker"]
+    )
+    for link in session.scalars(select(LinkStatus)):
+        bound.add_metric([link.worker], 1 if link.state == "bound" else 0)
+    yield bound
+    skipped = CounterMetricFamily(
+        "altavoz_playout_skipped", "Items the playout worker could not play"
+    )
+    skipped.add_metric(
+        [],
+        session.scalar(
+            select(func.count(AsRunEntry.id)).where(AsRunEntry.status == AsRunStatus.SKIPPED)
+        )
+        or 0,
+    )
+    yield skipped
+    voice = GaugeMetricFamily(
+        "altavoz_voice_messages", "Voice messages by transcription status", labels=["status"]
+    )
+    for status, count in session.execute(
+        select(VoiceMessage.status, func.count()).group_by(VoiceMessage.status)
+    ):
+        voice.add_metric([status], count)
+    yield voice
+
+
 class DatabaseCollector(Collector):
     def __init__(self, database: Database) -> None:
         self.database = database

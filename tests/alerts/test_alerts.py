@@ -83,6 +83,8 @@ def test_an_api_alert_queues_one_sms_per_opted_in_subscriber_and_an_air_command(
         command = session.scalars(select(PlayoutCommand)).one()
     assert destinations == {"+525512345671", "+525512345672"}
     assert command.payload["alert_id"] == alert_id
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'altavoz_sms_segments{state="queued"} 2.0' in metrics
 
 
 @pytest.mark.parametrize(
