@@ -134,6 +134,7 @@ def queued_to_submitted_rate(database: Database) -> float:
 def synchronous_loop(smsc: SmscSimulator, count: int) -> float:
     """The baseline: one submit_sm, wait for its response, the next; no database."""
     client = smpplib.client.Client("127.0.0.1", smsc.smpp_port, allow_unknown_opt_params=True)
+    client.set_message_sent_handler(lambda pdu: None)
     client.connect()
     client.bind_transceiver(system_id=SYSTEM_ID, password=PASSWORD)
     started = time.monotonic()
