@@ -34,6 +34,7 @@ class _Section(BaseModel):
 class StationSettings(_Section):
     name: str = "Radio Altavoz"
     timezone: str = "America/Mexico_City"
+    slot_overrun: Literal["repeat", "fallback"] = "repeat"
 
     @field_validator("timezone")
     @classmethod

@@ -44,8 +44,15 @@ def _sms(settings: Settings, database: Database) -> Worker:
     return SmsWorker(settings, database)
 
 
+def _playout(settings: Settings, database: Database) -> Worker:
+    from playlists.playout_worker import PlayoutWorker
+
+    return PlayoutWorker(settings, database)
+
+
 FACTORIES: dict[WorkerKind, WorkerFactory] = {kind: _heartbeat_only(kind) for kind in WorkerKind}
 FACTORIES[WorkerKind.SMS] = _sms
+FACTORIES[WorkerKind.PLAYOUT] = _playout
 
 
 def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Worker:

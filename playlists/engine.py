@@ -293,6 +293,8 @@ class PlayoutEngine:
         elif state in (vlc.State.Ended, vlc.State.Error, vlc.State.Stopped):
             if state == vlc.State.Error:
                 self._end_on_air(EventKind.FAILED, "VLC stopped with an error")
+            elif not on_air.announced:
+                self._end_on_air(EventKind.FAILED, "VLC could not decode it (nothing was played)")
             else:
                 self._end_on_air(EventKind.ENDED, "", position_s=on_air.duration_s)
             self._advance()

@@ -1,0 +1,229 @@
+"""What airs next: the slot on air (or about to start) and its playlist, or the fallback.
+
+The playout worker asks this from two threads — the engine's (`next_item`, a little before
+the current item ends) and its own (`slot_starts`, to hand slot starts to the engine ahead
+of time) — so state is kept under one lock. Each slot occurrence has its own rotation, kept
+while it is on air, so a programme continues where it was after an alert or an item that
+failed; the fallback has one rotation that continues all day.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audio.models import Recording, RecordingKind
+from audio.storage import MediaStore
+from gateway.database import Database
+from gateway.settings import Settings
+from playlists.models import AirReason, Playlist, ScheduleSlot
+from playlists.rotation import Rotation, RotationItem, RotationRules
+from playlists.slots import Occurrence, SlotRule, expand
+
+HORIZON = timedelta(hours=6)
+"""How far ahead a slot start is looked for when the fallback must stop for it."""
+
+MIN_REMAINING = timedelta(seconds=1)
+"""A slot with less than this left is treated as over: starting an item would only cut it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedItem:
+    """One thing to air and why: everything the as-run log needs to say about it."""
+
+    key: str
+    path: Path
+    title: str
+    recording_id: int | None
+    reason: AirReason
+    slot_id: int | None = None
+    alert_id: int | None = None
+    start: datetime | None = None
+    """Set for the first item of a slot: the engine starts it at this moment."""
+    cut_at: datetime | None = None
+
+
+class Planner:
+    def __init__(self, database: Database, *, settings: Settings, store: MediaStore) -> None:
+        self.database = database
+        self.settings = settings
+        self.store = store
+        self._lock = threading.Lock()
+        self._rotations: dict[str, Rotation] = {}
+
+    def next_item(self, now: datetime) -> PlannedItem | None:
+        """The item to air after the current one: the running slot's next, or the fallback."""
+        with self._lock, self.database.session() as session:
+            occurrences = self._occurrences(session, now - timedelta(days=1), now + HORIZON)
+            for occurrence in occurrences:
+                if occurrence.start <= now < occurrence.end - MIN_REMAINING:
+                    planned = self._from_slot(session, occurrence, now)
+                    if planned is not None:
+                        return planned
+            following = [o.start for o in occurrences if o.start > now]
+            return self._from_fallback(session, now, min(following, default=None))
+
+    def slot_starts(self, now: datetime, horizon: timedelta) -> list[PlannedItem]:
+        """The first item of each slot starting within `horizon`, to be started on the clock."""
+        starts: list[PlannedItem] = []
+        with self._lock, self.database.session() as session:
+            for occurrence in self._occurrences(session, now, now + horizon):
+                if now < occurrence.start <= now + horizon:
+                    planned = self._from_slot(session, occurrence, occurrence.start)
+                    if planned is not None:
+                        starts.append(planned)
+        return starts
+
+    def _occurrences(self, session: Session, start: datetime, end: datetime) -> list[Occurrence]:
+        rules = [
+            SlotRule(
+                slot_id=slot.id,
+                start=slot.start,
+                duration=timedelta(seconds=slot.duration_s),
+                timezone=slot.timezone,
+                rrule=slot.rrule,
+                until=slot.until,
+                exdates=tuple(slot.exdates or ()),
+            )
+            for slot in session.scalars(select(ScheduleSlot))
+        ]
+        self._forget_finished(start)
+        return sorted(expand(rules, start, end), key=lambda o: (o.start, o.slot_id))
+
+    def _forget_finished(self, before: datetime) -> None:
+        finished = [k for k, r in self._rotations.items() if r.expires_at and r.expires_at < before]
+        for key in finished:
+            del self._rotations[key]
+
+    def _from_slot(
+        self, session: Session, occurrence: Occurrence, now: datetime
+    ) -> PlannedItem | None:
+        slot = session.get(ScheduleSlot, occurrence.slot_id)
+        if slot is None:
+            return None
+        key = f"slot:{slot.id}@{occurrence.start.isoformat()}"
+        rotation = self._rotations.get(key)
+        if rotation is None:
+            rotation = self._rotation_for(session, slot, key, expires_at=occurrence.end)
+            self._rotations[key] = rotation
+        chosen = rotation.next(now)
+        if chosen is None:
+            return None
+        return self._planned(
+            session,
+            chosen,
+            key=key,
+            reason=AirReason.SCHEDULE,
+            slot_id=slot.id,
+            start=occurrence.start if now == occurrence.start else None,
+            cut_at=occurrence.end,
+            title=slot.title,
+        )
+
+    def _from_fallback(
+        self, session: Session, now: datetime, next_start: datetime | None
+    ) -> PlannedItem | None:
+        playlist = session.scalar(
+            select(Playlist).where(Playlist.is_fallback).order_by(Playlist.id).limit(1)
+        )
+        if playlist is None:
+            return None
+        key = f"fallback:{playlist.id}"
+        rotation = self._rotations.get(key)
+        if rotation is None or rotation.source_version != _version(playlist):
+            rotation = self._playlist_rotation(session, playlist, key, expires_at=None)
+            self._rotations[key] = rotation
+        chosen = rotation.next(now)
+        if chosen is None:
+            return None
+        return self._planned(
+            session, chosen, key=key, reason=AirReason.FALLBACK, cut_at=next_start, title=""
+        )
+
+    def _rotation_for(
+        self, session: Session, slot: ScheduleSlot, key: str, *, expires_at: datetime
+    ) -> Rotation:
+        if slot.playlist_id is not None:
+            playlist = session.get(Playlist, slot.playlist_id)
+            if playlist is not None:
+                return self._playlist_rotation(session, playlist, key, expires_at=expires_at)
+        recording = session.get(Recording, slot.recording_id) if slot.recording_id else None
+        items = [_item(recording)] if recording is not None else []
+        return Rotation(items, rules=RotationRules(repeat=True), seed=key, expires_at=expires_at)
+
+    def _playlist_rotation(
+        self, session: Session, playlist: Playlist, key: str, *, expires_at: datetime | None
+    ) -> Rotation:
+        recordings = {
+            r.id: r
+            for r in session.scalars(
+                select(Recording).where(
+                    Recording.id.in_([item.recording_id for item in playlist.items])
+                )
+            )
+        }
+        items = [
+            _item(recordings[i.recording_id])
+            for i in playlist.items
+            if i.recording_id in recordings
+        ]
+        jingles = [
+            _item(r)
+            for r in session.scalars(
+                select(Recording)
+                .where(Recording.kind.in_([RecordingKind.JINGLE, RecordingKind.STATION_ID]))
+                .order_by(Recording.id)
+            )
+        ]
+        rules = RotationRules(
+            shuffle=playlist.mode == "shuffle",
+            jingle_every_items=playlist.jingle_every_items,
+            jingle_every=timedelta(minutes=playlist.jingle_every_minutes),
+            no_repeat_within=timedelta(minutes=playlist.no_repeat_minutes),
+            repeat=expires_at is None or self.settings.station.slot_overrun == "repeat",
+        )
+        rotation = Rotation(items, jingles=jingles, rules=rules, seed=key, expires_at=expires_at)
+        rotation.source_version = _version(playlist)
+        return rotation
+
+    def _planned(
+        self,
+        session: Session,
+        chosen: RotationItem,
+        *,
+        key: str,
+        reason: AirReason,
+        title: str,
+        slot_id: int | None = None,
+        start: datetime | None = None,
+        cut_at: datetime | None = None,
+    ) -> PlannedItem:
+        recording = session.get(Recording, chosen.recording_id)
+        path = self.store.path(recording.media_path) if recording else Path("/nonexistent")
+        return PlannedItem(
+            key=f"{key}:{chosen.recording_id}",
+            path=path,
+            title=recording.title if recording else title,
+            recording_id=chosen.recording_id,
+            reason=reason,
+            slot_id=slot_id,
+            start=start,
+            cut_at=cut_at,
+        )
+
+
+def _item(recording: Recording) -> RotationItem:
+    return RotationItem(
+        recording_id=recording.id,
+        duration=timedelta(seconds=recording.duration_s),
+        is_jingle=recording.kind in (RecordingKind.JINGLE, RecordingKind.STATION_ID),
+    )
+
+
+def _version(playlist: Playlist) -> tuple[object, ...]:
+    return (playlist.mode, tuple(item.recording_id for item in playlist.items))

@@ -1,0 +1,271 @@
+"""The playout worker: follows the schedule on the clock, keeps the stream fed, logs what aired.
+
+libVLC lives in the engine's own thread (playlists/engine.py). This worker's loop does the
+database side: it turns the engine's events into as-run lines, takes "preempt" commands that
+alerts leave in the database, and tells the engine ahead of time when the next slot starts,
+so the slot starts on the second whatever the current item is doing.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from audio.models import Recording
+from audio.storage import MediaStore, StorageError
+from gateway.database import Database, utcnow
+from gateway.settings import Settings
+from gateway.worker import Worker
+from playlists import asrun
+from playlists.alert_audio import AlertAudioError, build_alert_audio
+from playlists.engine import EngineSettings, EventKind, PlayoutEngine, PlayoutEvent, PlayoutItem
+from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
+from playlists.planner import PlannedItem, Planner
+from playlists.stream_config import output_settings
+
+log = logging.getLogger(__name__)
+
+LOOKAHEAD = timedelta(seconds=20)
+"""Slots starting this soon are handed to the engine, which then starts them on time."""
+
+FINISHED: dict[EventKind, AsRunStatus] = {
+    EventKind.ENDED: AsRunStatus.PLAYED,
+    EventKind.CUT: AsRunStatus.CUT,
+    EventKind.INTERRUPTED: AsRunStatus.INTERRUPTED,
+    EventKind.FAILED: AsRunStatus.SKIPPED,
+}
+
+
+@dataclass
+class _Aired:
+    """What the worker knows about an item it gave the engine, by the engine's item_id."""
+
+    planned: PlannedItem
+    entry_id: int | None = None
+    command_id: int | None = None
+
+
+class PlayoutWorker(Worker):
+    kind = "playout"
+    idle_wait_s = 0.25
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        super().__init__(database)
+        self.settings = settings
+        self.store = MediaStore(settings.media.dir)
+        self.planner = Planner(database, settings=settings, store=self.store)
+        self.events: queue.SimpleQueue[PlayoutEvent] = queue.SimpleQueue()
+        self.work_dir = settings.media.dir / ".playout"
+        self.engine: PlayoutEngine | None = None
+        self._aired: dict[str, _Aired] = {}
+        self._lock = threading.Lock()
+        self._handed_slots: set[str] = set()
+        self._counter = 0
+
+    def setup(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.engine = PlayoutEngine(
+            EngineSettings(output=output_settings(self.settings), work_dir=self.work_dir),
+            next_item=self._next_item,
+            on_event=self._on_event,
+        )
+        self.engine.start()
+        self.state = "on air"
+
+    def teardown(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
+        self._record_events()
+
+    def step(self) -> bool:
+        worked = self._record_events()
+        worked = self._take_commands() or worked
+        self._hand_over_slots()
+        return worked
+
+    def _on_event(self, event: PlayoutEvent) -> None:
+        """Called on the engine's thread: only queue it, the worker's loop writes it."""
+        self.events.put(event)
+        self.wakeup.set()
+
+    def _register(self, planned: PlannedItem, command_id: int | None = None) -> PlayoutItem:
+        with self._lock:
+            self._counter += 1
+            item_id = f"{planned.key}#{self._counter}"
+            self._aired[item_id] = _Aired(planned, command_id=command_id)
+        return PlayoutItem(
+            path=planned.path, item_id=item_id, title=planned.title, cut_at=planned.cut_at
+        )
+
+    def _next_item(self) -> PlayoutItem | None:
+        """Asked by the engine (on its thread) a little before the current item ends."""
+        planned = self.planner.next_item(utcnow())
+        return None if planned is None else self._register(planned)
+
+    def _hand_over_slots(self) -> None:
+        assert self.engine is not None
+        for planned in self.planner.slot_starts(utcnow(), LOOKAHEAD):
+            if planned.start is None or planned.key in self._handed_slots:
+                continue
+            self._handed_slots.add(planned.key)
+            self.engine.play_at(self._register(planned), planned.start)
+
+    def _record_events(self) -> bool:
+        count = 0
+        with self.database.session() as session:
+            while True:
+                try:
+                    event = self.events.get_nowait()
+                except queue.Empty:
+                    break
+                count += 1
+                self._record(session, event)
+        return count > 0
+
+    def _record(self, session: Session, event: PlayoutEvent) -> None:
+        if event.item is None:
+            if event.kind is EventKind.SILENCE:
+                log.warning("nothing to air: %s", event.reason)
+            elif event.kind is EventKind.FAILED:
+                self.items_failed += 1
+                log.error("playout: %s", event.reason)
+            return
+        with self._lock:
+            aired = self._aired.get(event.item.item_id)
+        if aired is None:
+            return
+        planned = aired.planned
+        if event.kind in (EventKind.STARTED, EventKind.RESUMED):
+            entry = asrun.start(
+                session,
+                title=planned.title,
+                recording_id=planned.recording_id,
+                reason=planned.reason,
+                at=event.at,
+                slot_id=planned.slot_id,
+                alert_id=planned.alert_id,
+            )
+            aired.entry_id = entry.id
+            return
+        status = FINISHED.get(event.kind)
+        if status is None:
+            return
+        if aired.entry_id is not None:
+            asrun.finish(session, aired.entry_id, at=event.at, status=status, detail=event.reason)
+            aired.entry_id = None
+        elif event.kind is EventKind.FAILED:
+            asrun.skipped(
+                session,
+                title=planned.title,
+                recording_id=planned.recording_id,
+                reason=planned.reason,
+                at=event.at,
+                detail=event.reason,
+            )
+        if event.kind is EventKind.FAILED:
+            self.items_failed += 1
+        elif event.kind is EventKind.ENDED:
+            self.items_done += 1
+        if aired.command_id is not None and event.kind is not EventKind.INTERRUPTED:
+            self._finish_command(session, aired.command_id, event)
+        if event.kind is not EventKind.INTERRUPTED:
+            with self._lock:
+                self._aired.pop(event.item.item_id, None)
+
+    def _finish_command(self, session: Session, command_id: int, event: PlayoutEvent) -> None:
+        command = session.get(PlayoutCommand, command_id)
+        if command is not None and command.done_at is None:
+            command.done_at = event.at
+            command.result = "aired" if event.kind is EventKind.ENDED else event.reason or "cut"
+        (self.work_dir / f"alert-{command_id}.wav").unlink(missing_ok=True)
+
+    def _take_commands(self) -> bool:
+        """Claim waiting preempt commands (one worker takes each) and air them now."""
+        assert self.engine is not None
+        now = utcnow()
+        with self.database.session() as session:
+            waiting = list(
+                session.scalars(
+                    select(PlayoutCommand.id)
+                    .where(PlayoutCommand.taken_at.is_(None))
+                    .order_by(PlayoutCommand.created_at, PlayoutCommand.id)
+                )
+            )
+            taken = []
+            for command_id in waiting:
+                claimed = session.execute(
+                    update(PlayoutCommand)
+                    .where(PlayoutCommand.id == command_id, PlayoutCommand.taken_at.is_(None))
+                    .values(taken_at=now)
+                )
+                if getattr(claimed, "rowcount", 0):
+                    taken.append(command_id)
+        for command_id in taken:
+            self._preempt(command_id)
+        return bool(taken)
+
+    def _preempt(self, command_id: int) -> None:
+        assert self.engine is not None
+        with self.database.session() as session:
+            command = session.get(PlayoutCommand, command_id)
+            assert command is not None
+            if command.kind != CommandKind.PREEMPT.value:
+                command.done_at = utcnow()
+                command.result = f"unknown command {command.kind!r}"
+                return
+            payload = dict(command.payload or {})
+            try:
+                planned = self._alert_item(session, command_id, payload)
+            except (AlertAudioError, StorageError) as exc:
+                log.error("alert %s cannot go on air: %s", payload.get("alert_id"), exc)
+                command.done_at = utcnow()
+                command.result = f"failed: {exc}"
+                self.items_failed += 1
+                return
+        self.engine.preempt(self._register(planned, command_id=command_id))
+
+    def _alert_item(
+        self, session: Session, command_id: int, payload: dict[str, object]
+    ) -> PlannedItem:
+        alerts = self.settings.alerts
+        recording_path = None
+        recording_id = payload.get("recording_id")
+        if isinstance(recording_id, int):
+            recording = session.get(Recording, recording_id)
+            if recording is None:
+                raise AlertAudioError(f"recording {recording_id} no longer exists")
+            recording_path = self.store.path(recording.media_path)
+        attention = None
+        if alerts.attention_tone:
+            tone = session.get(Recording, alerts.attention_tone)
+            if tone is not None:
+                attention = self.store.path(tone.media_path)
+        target = self.work_dir / f"alert-{command_id}.wav"
+        build_alert_audio(
+            text=str(payload.get("text") or ""),
+            voice=str(payload.get("voice") or alerts.tts_voice),
+            repeats=_int(payload.get("repeats"), alerts.repeats),
+            target=target,
+            recording=recording_path,
+            attention=attention,
+        )
+        alert_id = payload.get("alert_id")
+        return PlannedItem(
+            key=f"alert:{command_id}",
+            path=target,
+            title=f"ALERTA: {str(payload.get('text') or '')[:80]}",
+            recording_id=recording_id if isinstance(recording_id, int) else None,
+            reason=AirReason.ALERT,
+            alert_id=alert_id if isinstance(alert_id, int) else None,
+        )
+
+
+def _int(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
