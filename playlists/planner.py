@@ -80,20 +80,8 @@ class Planner:
         return starts
 
     def _occurrences(self, session: Session, start: datetime, end: datetime) -> list[Occurrence]:
-        rules = [
-            SlotRule(
-                slot_id=slot.id,
-                start=slot.start,
-                duration=timedelta(seconds=slot.duration_s),
-                timezone=slot.timezone,
-                rrule=slot.rrule,
-                until=slot.until,
-                exdates=tuple(slot.exdates or ()),
-            )
-            for slot in session.scalars(select(ScheduleSlot))
-        ]
         self._forget_finished(start)
-        return sorted(expand(rules, start, end), key=lambda o: (o.start, o.slot_id))
+        return expand(slot_rules(session), start, end)
 
     def _forget_finished(self, before: datetime) -> None:
         finished = [k for k, r in self._rotations.items() if r.expires_at and r.expires_at < before]
@@ -215,6 +203,36 @@ class Planner:
             start=start,
             cut_at=cut_at,
         )
+
+
+def slot_rule(slot: ScheduleSlot) -> SlotRule:
+    return SlotRule(
+        slot_id=slot.id,
+        start=slot.start,
+        duration=timedelta(seconds=slot.duration_s),
+        timezone=slot.timezone,
+        rrule=slot.rrule,
+        until=slot.until,
+        exdates=tuple(slot.exdates or ()),
+    )
+
+
+def slot_rules(session: Session) -> list[SlotRule]:
+    return [slot_rule(slot) for slot in session.scalars(select(ScheduleSlot))]
+
+
+def coming_up(session: Session, now: datetime, *, count: int = 5) -> list[tuple[Occurrence, str]]:
+    """The next slot occurrences within a day, with their titles, for the On air page."""
+    upcoming = [
+        o for o in expand(slot_rules(session), now, now + timedelta(days=1)) if o.start > now
+    ]
+    titles = {
+        slot.id: slot.title
+        for slot in session.scalars(
+            select(ScheduleSlot).where(ScheduleSlot.id.in_({o.slot_id for o in upcoming}))
+        )
+    }
+    return [(o, titles.get(o.slot_id, "")) for o in upcoming[:count]]
 
 
 def _item(recording: Recording) -> RotationItem:

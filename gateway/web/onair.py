@@ -13,6 +13,7 @@ from gateway.roles import ALL_ROLES
 from gateway.web.access import db_session, requires, settings
 from playlists import asrun
 from playlists.icecast import IcecastError, fetch_mount_status
+from playlists.planner import coming_up
 
 blueprint = Blueprint("onair", __name__, url_prefix="/on-air")
 
@@ -52,6 +53,8 @@ def index() -> ResponseReturnValue:
     rows = asrun.entries(db, since=since, until=until)
     return render_template(
         "onair/index.html",
+        coming=coming_up(db, now),
+        zone=settings().station.zone,
         current=current,
         elapsed=elapsed,
         remaining=remaining,
