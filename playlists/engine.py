@@ -11,8 +11,9 @@ clock). A file VLC cannot parse is reported as FAILED and skipped before it airs
 caller has nothing, a short silence is aired and the caller is asked again every
 `idle_poll_s`, which is what keeps Icecast from dropping the source.
 
-Slots start by cutting the current item: a transcoded VLC stream has no volume control, so
-there are no fades in this engine. Times are measured when VLC reports the item playing.
+A slot starts by cutting the current item at its time; with `fade_s` set, the item is faded
+out over the seconds before it (see playlists/fade.py for how, without a volume control).
+Times are measured when VLC reports the item playing.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 
 import vlc
 
+from playlists.fade import FadeError, render_fade_out
 from playlists.silence import write_silence
 from playlists.vlc_output import OutputSettings, Probe, VlcOutput
 
@@ -85,6 +87,10 @@ class EngineSettings:
     reconnect_first_s: float = 0.5
     reconnect_max_s: float = 10.0
     start_timeout_s: float = 10.0
+    fade_s: float = 0.0
+    """Fade the item on air out over this long before a slot starts (0: cut at once)."""
+    fade_lead_s: float = 0.4
+    """The faded tail is rendered this far ahead of where listeners are, then switched to."""
     error_pause_s: float = 1.0
     """After an unexpected engine error, wait this long rather than fail again every tick."""
 
@@ -110,6 +116,9 @@ class _OnAir:
     start_s: float = 0.0
     resumed: bool = False
     announced: bool = False
+    fading: bool = False
+    switch_at: float | None = None
+    fade_path: Path | None = None
     announced_at: float = 0.0
     """time.monotonic() when VLC began playing it: the stream is paced in real time from
     then on, while VLC's own clock runs ahead by what sits in its transcode and mux buffers."""
@@ -280,6 +289,7 @@ class PlayoutEngine:
         if on_air is None:
             self._advance()
             return
+        self._fade_before_slot(on_air, now)
         state = self._vlc.state()
         if not on_air.announced and state == vlc.State.Playing:
             on_air.announced = True
@@ -304,6 +314,41 @@ class PlayoutEngine:
             remaining = on_air.duration_s - self._vlc.position_s()
             if remaining <= self.settings.preload_s:
                 self._plan.preloaded = self._fetch_playable()
+
+    def _fade_before_slot(self, on_air: _OnAir, now: datetime) -> None:
+        """Render the faded rest of the item ahead of a slot, then switch to it on time."""
+        fade_s = self.settings.fade_s
+        if fade_s <= 0 or on_air.item is None or not on_air.announced or not self._plan.slots:
+            return
+        if on_air.switch_at is not None and on_air.fade_path is not None:
+            if time.monotonic() >= on_air.switch_at:
+                self._vlc.play(on_air.fade_path)
+                on_air.switch_at = None
+            return
+        if on_air.fading:
+            return
+        until_slot = (self._plan.slots[0][0] - now).total_seconds()
+        lead = self.settings.fade_lead_s
+        heard = self._heard_position(on_air)
+        if until_slot > fade_s + lead or on_air.duration_s - heard < until_slot:
+            return
+        on_air.fading = True
+        start = heard + lead
+        target = self.settings.work_dir / "fade-out.wav"
+        try:
+            render_fade_out(
+                on_air.item.path,
+                target,
+                start_s=start,
+                fade_s=max(until_slot - lead, 0.1),
+                samplerate=self.settings.output.samplerate,
+                channels=self.settings.output.channels,
+            )
+        except FadeError as exc:
+            logger.warning("no fade before the slot, cutting instead: %s", exc)
+            return
+        on_air.fade_path = target
+        on_air.switch_at = time.monotonic() + max(0.0, start - self._heard_position(on_air))
 
     def _leave_silence_if_fed(self) -> None:
         if self._plan.preloaded is None:

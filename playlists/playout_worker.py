@@ -70,8 +70,13 @@ class PlayoutWorker(Worker):
 
     def setup(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        stream = self.settings.stream
         self.engine = PlayoutEngine(
-            EngineSettings(output=output_settings(self.settings), work_dir=self.work_dir),
+            EngineSettings(
+                output=output_settings(self.settings),
+                work_dir=self.work_dir,
+                fade_s=stream.fade_s if stream.slot_start == "fade" else 0.0,
+            ),
             next_item=self._next_item,
             on_event=self._on_event,
         )

@@ -151,7 +151,9 @@ EngineFactory = Callable[..., PlayoutEngine]
 def make_engine(icecast: IcecastServer, tmp_path: Path) -> Iterator[EngineFactory]:
     engines: list[PlayoutEngine] = []
 
-    def make(feed: Feed, *, stream_format: StreamFormat = StreamFormat.MP3) -> PlayoutEngine:
+    def make(
+        feed: Feed, *, stream_format: StreamFormat = StreamFormat.MP3, fade_s: float = 0.0
+    ) -> PlayoutEngine:
         output = OutputSettings(
             port=icecast.settings.port,
             mount=icecast.settings.mount,
@@ -159,7 +161,7 @@ def make_engine(icecast: IcecastServer, tmp_path: Path) -> Iterator[EngineFactor
             stream_format=stream_format,
         )
         engine = PlayoutEngine(
-            EngineSettings(output=output, work_dir=tmp_path / "engine"),
+            EngineSettings(output=output, work_dir=tmp_path / "engine", fade_s=fade_s),
             next_item=feed.next_item,
             on_event=feed.on_event,
         )

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from playlists.engine import EventKind, PlayoutItem
 from playlists.icecast import IcecastServer, fetch_mount_status, fetch_server_counters
 from playlists.vlc_output import StreamFormat
 from tests.playout.conftest import EngineFactory, Feed, Tones, item, wait_until
-from tests.playout.listening import Listener, longest_silence_s, tone_runs, tone_sequence
+from tests.playout.listening import (
+    Listener,
+    longest_silence_s,
+    tone_runs,
+    tone_sequence,
+    window_rms,
+)
 
 Listen = Callable[[], Listener]
 FREQUENCIES = (300, 500, 700, 900, 1100, 1300, 1500)
@@ -186,3 +194,27 @@ def test_an_ogg_vorbis_stream_carries_item_after_item(
     feed.wait_for(EventKind.ENDED, "ogg-1200", timeout_s=15)
     listener.wait_heard(3.0, timeout_s=10)
     assert tone_sequence(listener.pcm())[-2:] == [800, 1200]
+
+
+def test_with_a_fade_set_the_item_fades_out_before_the_slot_and_the_slot_starts_on_time(
+    make_engine: EngineFactory, listen: Listen, tones: Tones
+) -> None:
+    feed = Feed([item(tones.tone(500, 12.0), "long")])
+    engine = make_engine(feed, fade_s=1.5)
+    listener = listen()
+    started = feed.wait_for(EventKind.STARTED, "long")
+    deadline = started.at + timedelta(seconds=5)
+    engine.play_at(item(tones.tone(1000, 2.0), "slot"), deadline)
+    slot = feed.wait_for(EventKind.STARTED, "slot", timeout_s=15)
+    feed.wait_for(EventKind.ENDED, "slot", timeout_s=10)
+    assert abs((slot.at - deadline).total_seconds()) < 1.0
+    listener.wait_heard(6.0, timeout_s=10)
+    runs = tone_runs(listener.pcm())
+    five_hundred = next(run for run in runs if run.frequency == 500)
+    pcm = listener.pcm()
+    levels = window_rms(pcm)
+    end = int((five_hundred.start_s + five_hundred.duration_s) / 0.02)
+    steady = float(np.median(levels[end - 150 : end - 100]))
+    tail = float(np.median(levels[end - 15 : end]))
+    assert tail < steady * 0.5, (steady, tail)
+    assert [run.frequency for run in runs][-2:] == [500, 1000]
