@@ -53,7 +53,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         library,
         onair,
         panel,
+        schedule,
         subscribers,
+        voice,
     )
 
     settings = settings or load_settings()
@@ -89,7 +91,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(subscribers.blueprint)
     app.register_blueprint(onair.blueprint)
     app.register_blueprint(alerts.blueprint)
+    app.register_blueprint(schedule.blueprint)
     app.register_blueprint(library.blueprint)
+    app.register_blueprint(voice.blueprint)
     api.register(app)
     csrf.exempt(api.blueprint)
     register_commands(app)
