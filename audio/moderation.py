@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from audio import library, voice_protection
@@ -245,13 +245,13 @@ def add_to_library(
     return recording
 
 
-def _shared_elsewhere(session: Session, message: VoiceMessage) -> bool:
+def _shared_elsewhere(session: Session, message_id: int, relative: str) -> bool:
     """Another message still holds the very same audio (content-addressed: the same file).
 
     Purged rows have no `original_path`, so every match is a message that still needs it.
     """
     query = select(func.count(VoiceMessage.id)).where(
-        VoiceMessage.original_path == message.original_path, VoiceMessage.id != message.id
+        VoiceMessage.original_path == relative, VoiceMessage.id != message_id
     )
     return bool(session.scalar(query))
 
@@ -269,22 +269,29 @@ def purge_expired(
         return 0
     cutoff = now - timedelta(days=media.retention_rejected_days)
     decided = func.coalesce(VoiceMessage.moderated_at, VoiceMessage.received_at)
-    query = (
-        select(VoiceMessage)
-        .where(
-            VoiceMessage.moderation == Moderation.REJECTED.value,
-            VoiceMessage.purged_at.is_(None),
-            decided < cutoff,
-        )
-        .order_by(VoiceMessage.id)
+    expired = (
+        VoiceMessage.moderation == Moderation.REJECTED.value,
+        VoiceMessage.purged_at.is_(None),
+        decided < cutoff,
+    )
+    candidates = list(
+        session.scalars(select(VoiceMessage).where(*expired).order_by(VoiceMessage.id))
     )
     purged = 0
-    for message in list(session.scalars(query)):
+    for message in candidates:
         relative = message.original_path
-        kept_for_other = bool(relative) and _shared_elsewhere(session, message)
+        # Claim the row first: another worker purging at the same moment, or a moderator who
+        # approved it again meanwhile, makes this update match nothing, and the file stays.
+        claimed = session.execute(
+            update(VoiceMessage)
+            .where(VoiceMessage.id == message.id, *expired)
+            .values(purged_at=now, original_path="")
+        )
+        if getattr(claimed, "rowcount", 0) != 1:
+            session.rollback()
+            continue
+        kept_for_other = bool(relative) and _shared_elsewhere(session, message.id, relative)
         removed = bool(relative) and not kept_for_other and store.delete(relative)
-        message.original_path = ""
-        message.purged_at = now
         audit.record(
             session,
             action="voice.purge",
