@@ -132,6 +132,7 @@ def register_commands(app: Flask) -> None:
         worker_command,
     )
     from gateway.sms_commands import alert_group, sms_group
+    from gateway.transcription_commands import models_group, transcribe_command
 
     for command in (
         init_command,
@@ -145,6 +146,8 @@ def register_commands(app: Flask) -> None:
         audio_group,
         sms_group,
         alert_group,
+        transcribe_command,
+        models_group,
     ):
         app.cli.add_command(command)
 

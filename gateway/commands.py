@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from gateway.cli import announce_first_admin, app_database, app_settings, bootstrap, fail
 from gateway.doctor import Outcome, run_checks
 from gateway.supervisor import ChildSpec, Supervisor
-from gateway.workers import WorkerKind, build_worker
+from gateway.workers import WorkerKind, build_worker, process_count
 
 
 def _self_argv(*args: str) -> list[str]:
@@ -34,7 +34,11 @@ def serve_command(host: str | None, port: int | None) -> None:
     specs = [ChildSpec("web", _self_argv("web", "--host", host, "--port", str(port)))]
     if settings.stream.runs_local_icecast:
         specs.append(ChildSpec("icecast", _self_argv("icecast")))
-    specs += [ChildSpec(kind.value, _self_argv("worker", kind.value)) for kind in WorkerKind]
+    for kind in WorkerKind:
+        count = process_count(kind, settings)
+        name = kind.value if count == 1 else f"{kind.value}-{{}}"
+        argv = _self_argv("worker", kind.value)
+        specs += [ChildSpec(name.format(n), argv) for n in range(1, count + 1)]
     click.echo(f"Altavoz panel on http://{host}:{port}/  (Ctrl-C stops everything)")
     supervisor = Supervisor(specs)
     supervisor.install_signal_handlers()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -50,10 +51,25 @@ def _playout(settings: Settings, database: Database) -> Worker:
     return PlayoutWorker(settings, database)
 
 
+def _transcribe(settings: Settings, database: Database) -> Worker:
+    from audio.transcribe_worker import TranscribeWorker
+
+    return TranscribeWorker(settings, database)
+
+
 FACTORIES: dict[WorkerKind, WorkerFactory] = {kind: _heartbeat_only(kind) for kind in WorkerKind}
 FACTORIES[WorkerKind.SMS] = _sms
+FACTORIES[WorkerKind.TRANSCRIBE] = _transcribe
 FACTORIES[WorkerKind.PLAYOUT] = _playout
 
 
 def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Worker:
     return FACTORIES[kind](settings, database)
+
+
+def process_count(kind: WorkerKind, settings: Settings) -> int:
+    """How many processes of this kind `altavoz serve` runs: transcription uses every core
+    (Vosk decodes on one core per process); the others run once."""
+    if kind is WorkerKind.TRANSCRIBE:
+        return settings.transcription.workers or os.cpu_count() or 1
+    return 1

@@ -26,6 +26,7 @@ ROUTE_MODULES = (
     "gateway.web.api_air",
     "gateway.web.api_alerts",
     "gateway.web.api_recordings",
+    "gateway.web.api_voice",
 )
 
 
