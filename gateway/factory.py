@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         library,
         onair,
         panel,
+        schedule,
         subscribers,
         voice,
     )
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(subscribers.blueprint)
     app.register_blueprint(onair.blueprint)
     app.register_blueprint(alerts.blueprint)
+    app.register_blueprint(schedule.blueprint)
     app.register_blueprint(library.blueprint)
     app.register_blueprint(voice.blueprint)
     api.register(app)

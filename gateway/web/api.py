@@ -25,6 +25,7 @@ ROUTE_MODULES = (
     "gateway.web.api_subscribers",
     "gateway.web.api_air",
     "gateway.web.api_alerts",
+    "gateway.web.api_schedule",
     "gateway.web.api_recordings",
     "gateway.web.api_voice",
 )

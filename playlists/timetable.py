@@ -1,0 +1,181 @@
+"""The database side of playlists and the weekly schedule: what the API and the panel call.
+
+Every refusal is a `TimetableError` (or `SlotClash`, which names the slot in the way) raised
+before anything is written, so a bad request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from audio.models import Recording
+from playlists.models import Playlist, PlaylistItem, PlaylistMode, ScheduleSlot
+from playlists.planner import slot_rule, slot_rules
+from playlists.slots import Conflict, SlotError, expand, find_conflict, parse_rule
+
+MAX_SLOT = timedelta(hours=24)
+
+
+class TimetableError(ValueError):
+    """A playlist or slot that cannot be created as asked."""
+
+
+class SlotClash(TimetableError):
+    def __init__(self, conflict: Conflict, title: str) -> None:
+        super().__init__(
+            f"it overlaps slot {conflict.slot_id} ({title or 'untitled'}) "
+            f"from {conflict.start.isoformat()} to {conflict.end.isoformat()}"
+        )
+        self.conflict = conflict
+
+
+@dataclass(frozen=True)
+class PlaylistRules:
+    mode: str = PlaylistMode.ORDERED
+    jingle_every_items: int = 0
+    jingle_every_minutes: float = 0.0
+    no_repeat_minutes: float = 0.0
+
+
+def create_playlist(
+    session: Session,
+    *,
+    name: str,
+    recording_ids: Sequence[int],
+    rules: PlaylistRules = PlaylistRules(),
+    fallback: bool = False,
+) -> Playlist:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise TimetableError("a playlist needs a name of 1 to 120 characters")
+    if rules.mode not in (PlaylistMode.ORDERED, PlaylistMode.SHUFFLE):
+        raise TimetableError("mode must be 'ordered' or 'shuffle'")
+    if min(rules.jingle_every_items, rules.jingle_every_minutes, rules.no_repeat_minutes) < 0:
+        raise TimetableError("jingle and repeat rules cannot be negative")
+    known = set(session.scalars(select(Recording.id).where(Recording.id.in_(recording_ids))))
+    unknown = [rid for rid in recording_ids if rid not in known]
+    if unknown:
+        raise TimetableError(f"no such recordings: {', '.join(map(str, unknown))}")
+    playlist = Playlist(
+        name=name,
+        mode=rules.mode,
+        jingle_every_items=rules.jingle_every_items,
+        jingle_every_minutes=rules.jingle_every_minutes,
+        no_repeat_minutes=rules.no_repeat_minutes,
+    )
+    playlist.items = [
+        PlaylistItem(position=n, recording_id=rid) for n, rid in enumerate(recording_ids)
+    ]
+    session.add(playlist)
+    session.flush()
+    if fallback:
+        make_fallback(session, playlist.id)
+    return playlist
+
+
+def make_fallback(session: Session, playlist_id: int) -> None:
+    """One fallback at a time: it is what plays whenever nothing is scheduled."""
+    session.execute(update(Playlist).values(is_fallback=False))
+    session.execute(update(Playlist).where(Playlist.id == playlist_id).values(is_fallback=True))
+
+
+def playlist_length(playlist: Playlist, session: Session) -> timedelta:
+    ids = [item.recording_id for item in playlist.items]
+    rows = session.execute(
+        select(Recording.id, Recording.duration_s).where(Recording.id.in_(ids))
+    ).all()
+    durations = {recording_id: duration for recording_id, duration in rows}
+    return timedelta(seconds=sum(durations.get(i, 0.0) for i in ids))
+
+
+def create_slot(
+    session: Session,
+    *,
+    start: datetime,
+    timezone: str,
+    playlist_id: int | None = None,
+    recording_id: int | None = None,
+    end: datetime | None = None,
+    rrule: str = "",
+    until: datetime | None = None,
+    title: str = "",
+    created_by: int | None = None,
+) -> ScheduleSlot:
+    """Check everything (the content, the times, the rule, clashes), then add the slot."""
+    if (playlist_id is None) == (recording_id is None):
+        raise TimetableError("give either playlist_id or recording_id")
+    if start.tzinfo is None:
+        raise TimetableError("start needs a UTC offset, e.g. 2026-11-24T07:00:00-06:00")
+    if end is not None and end.tzinfo is None:
+        raise TimetableError("end needs a UTC offset")
+    try:
+        ZoneInfo(timezone)
+    except (KeyError, ValueError) as exc:
+        raise TimetableError(f"unknown time zone {timezone!r}") from exc
+    length, default_title = _content(session, playlist_id, recording_id)
+    duration = (end - start) if end is not None else length
+    if duration <= timedelta(0) or duration > MAX_SLOT:
+        raise TimetableError("a slot lasts more than nothing and at most 24 hours")
+    if rrule:
+        try:
+            parse_rule(rrule, start, timezone)
+        except SlotError as exc:
+            raise TimetableError(str(exc)) from exc
+    slot = ScheduleSlot(
+        title=(title.strip() or default_title)[:200],
+        playlist_id=playlist_id,
+        recording_id=recording_id,
+        start=start,
+        timezone=timezone,
+        duration_s=duration.total_seconds(),
+        rrule=rrule.strip().removeprefix("RRULE:"),
+        until=until,
+        exdates=[],
+        created_by=created_by,
+    )
+    candidate = slot_rule(slot)
+    clash = find_conflict(candidate, slot_rules(session))
+    if clash is not None:
+        other = session.get(ScheduleSlot, clash.slot_id)
+        raise SlotClash(clash, other.title if other else "")
+    session.add(slot)
+    session.flush()
+    return slot
+
+
+def _content(
+    session: Session, playlist_id: int | None, recording_id: int | None
+) -> tuple[timedelta, str]:
+    if playlist_id is not None:
+        playlist = session.get(Playlist, playlist_id)
+        if playlist is None:
+            raise TimetableError(f"there is no playlist {playlist_id}")
+        return playlist_length(playlist, session), playlist.name
+    recording = session.get(Recording, recording_id)
+    if recording is None:
+        raise TimetableError(f"there is no recording {recording_id}")
+    return timedelta(seconds=recording.duration_s), recording.title
+
+
+def expanded(session: Session, start: datetime, end: datetime) -> list[dict[str, Any]]:
+    """Occurrences in [start, end) as the API gives them."""
+    slots = {slot.id: slot for slot in session.scalars(select(ScheduleSlot))}
+    return [
+        {
+            "slot_id": occurrence.slot_id,
+            "title": slots[occurrence.slot_id].title,
+            "start": occurrence.start.isoformat(),
+            "end": occurrence.end.isoformat(),
+            "playlist_id": slots[occurrence.slot_id].playlist_id,
+            "recording_id": slots[occurrence.slot_id].recording_id,
+            "recurring": bool(slots[occurrence.slot_id].rrule),
+        }
+        for occurrence in expand([slot_rule(s) for s in slots.values()], start, end)
+    ]

@@ -1,0 +1,223 @@
+"""Playlists and slots through /api/v1 and the panel: 201, 409 with the clashing slot, 422 for
+bad input (nothing written), the expanded week, M3U/XSPF and iCalendar exports."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from flask.testing import FlaskClient
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from audio.models import Recording
+from gateway.accounts import User
+from gateway.database import Database
+from gateway.roles import Role
+from playlists.models import Playlist, ScheduleSlot
+from playlists.playlist_files import Entry, Known, match, parse_m3u, parse_xspf, to_m3u, to_xspf
+from tests.support import csrf_token
+
+SHA = "ab" * 32
+
+
+@pytest.fixture
+def recordings(database: Database) -> list[int]:
+    with database.session() as session:
+        rows = [
+            Recording(
+                title=title,
+                kind="testimony",
+                duration_s=600,
+                loudness_lufs=-16,
+                true_peak_dbtp=-1.5,
+                media_path=f"library/{n:02x}/{SHA[:-2]}{n:02x}.flac",
+                sha256=f"{SHA[:-2]}{n:02x}",
+            )
+            for n, title in enumerate(["Voces", "Memoria", "Tierra"])
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [r.id for r in rows]
+
+
+@pytest.fixture
+def headers(api_token: Callable[[Role], str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_token(Role.OPERATOR)}"}
+
+
+def slots(database: Database) -> int:
+    with database.session() as session:
+        return int(session.scalar(select(func.count(ScheduleSlot.id))) or 0)
+
+
+def test_a_weekday_programme_is_scheduled_and_a_clash_answers_409_naming_the_slot(
+    client: FlaskClient, headers: dict[str, str], recordings: list[int], database: Database
+) -> None:
+    playlist = client.post(
+        "/api/v1/playlists",
+        json={"name": "Mañanas", "items": recordings, "mode": "shuffle"},
+        headers=headers,
+    )
+    assert playlist.status_code == 201
+    body = {
+        "playlist_id": playlist.get_json()["id"],
+        "start": "2026-11-30T07:00:00-06:00",
+        "end": "2026-11-30T08:00:00-06:00",
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    }
+    first = client.post("/api/v1/schedule", json=body, headers=headers)
+    assert first.status_code == 201
+    clash = client.post(
+        "/api/v1/schedule",
+        json={"recording_id": recordings[0], "start": "2026-12-03T07:30:00-06:00"},
+        headers=headers,
+    )
+    assert clash.status_code == 409
+    error = clash.get_json()["error"]
+    assert error["code"] == "conflict"
+    assert error["conflict"] == {
+        "slot_id": first.get_json()["id"],
+        "start": "2026-12-03T13:00:00+00:00",
+        "end": "2026-12-03T14:00:00+00:00",
+    }
+    assert slots(database) == 1
+    week = client.get(
+        "/api/v1/schedule",
+        query_string={"from": "2026-11-30T00:00:00-06:00", "to": "2026-12-07T00:00:00-06:00"},
+        headers=headers,
+    ).get_json()["slots"]
+    assert [s["start"] for s in week] == [
+        f"2026-{d}T13:00:00+00:00" for d in ("11-30", "12-01", "12-02", "12-03", "12-04")
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"recording_id": 1, "start": "2026-11-30T07:00:00"},
+        {"recording_id": 1, "start": "tomorrow"},
+        {"recording_id": 999, "start": "2026-11-30T07:00:00-06:00"},
+        {"start": "2026-11-30T07:00:00-06:00"},
+        {"recording_id": 1, "playlist_id": 1, "start": "2026-11-30T07:00:00-06:00"},
+        {"recording_id": 1, "start": "2026-11-30T07:00:00-06:00", "rrule": "FREQ=SOMETIMES"},
+        {
+            "recording_id": 1,
+            "start": "2026-11-30T07:00:00-06:00",
+            "end": "2026-11-30T06:00:00-06:00",
+        },
+    ],
+)
+def test_bad_slots_get_422_and_change_nothing(
+    client: FlaskClient,
+    headers: dict[str, str],
+    recordings: list[int],
+    database: Database,
+    body: dict[str, object],
+) -> None:
+    response = client.post("/api/v1/schedule", json=body, headers=headers)
+    assert response.status_code == 422, response.get_json()
+    assert slots(database) == 0
+
+
+def test_a_playlist_with_unknown_recordings_is_refused(
+    client: FlaskClient, headers: dict[str, str], recordings: list[int], database: Database
+) -> None:
+    response = client.post(
+        "/api/v1/playlists", json={"name": "x", "items": [recordings[0], 999]}, headers=headers
+    )
+    assert response.status_code == 422 and "999" in response.get_json()["error"]["message"]
+    with database.session() as session:
+        assert session.scalar(select(func.count(Playlist.id))) == 0
+
+
+def test_playlists_export_as_m3u_and_xspf_that_import_back_to_the_same_recordings(
+    client: FlaskClient, headers: dict[str, str], recordings: list[int]
+) -> None:
+    playlist_id = client.post(
+        "/api/v1/playlists", json={"name": "Voces", "items": recordings[::-1]}, headers=headers
+    ).get_json()["id"]
+    m3u = client.get(f"/api/v1/playlists/{playlist_id}.m3u", headers=headers).get_data(as_text=True)
+    xspf = client.get(f"/api/v1/playlists/{playlist_id}.xspf", headers=headers).get_data(
+        as_text=True
+    )
+    library = [
+        Known(rid, f"{SHA[:-2]}{n:02x}", t)
+        for n, (rid, t) in enumerate(zip(recordings, ["Voces", "Memoria", "Tierra"], strict=True))
+    ]
+    assert match(parse_m3u(m3u), library).recording_ids == recordings[::-1]
+    assert match(parse_xspf(xspf), library).recording_ids == recordings[::-1]
+
+
+def test_an_unmatched_line_is_reported_and_a_hostile_xspf_refused() -> None:
+    entries = parse_m3u(
+        to_m3u([Entry("Voces", "elsewhere/voces.mp3", 60.0), Entry("??", "nowhere.mp3")])
+    )
+    result = match(entries, [Known(1, SHA, "voces")])
+    assert result.recording_ids == [1] and result.unmatched == ["entry 2: ??"]
+    assert parse_xspf(to_xspf("x", entries))[0].title == "Voces"
+    with pytest.raises(ValueError, match="DOCTYPE"):
+        parse_xspf('<!DOCTYPE x [<!ENTITY a "aaaa">]><playlist xmlns="http://xspf.org/ns/0/"/>')
+
+
+def test_the_ical_feed_carries_each_slot_with_its_rule(
+    client: FlaskClient, headers: dict[str, str], recordings: list[int]
+) -> None:
+    client.post(
+        "/api/v1/schedule",
+        json={
+            "recording_id": recordings[1],
+            "start": "2026-11-30T18:00:00-06:00",
+            "rrule": "FREQ=DAILY",
+        },
+        headers=headers,
+    )
+    calendar = Calendar.from_ical(client.get("/api/v1/schedule.ics", headers=headers).get_data())
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["summary"]) == "Memoria"
+    assert event["rrule"]["FREQ"] == ["DAILY"]
+    assert event.decoded("dtstart") == datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+
+
+def test_the_week_grid_shows_a_slot_in_its_day_and_a_clash_in_the_form(
+    client: FlaskClient,
+    logged_in: Callable[[Role], User],
+    recordings: list[int],
+    database: Database,
+) -> None:
+    logged_in(Role.OPERATOR)
+    token = csrf_token(client, "/schedule/")
+    form = {
+        "csrf_token": token,
+        "title": "Voces de mujeres",
+        "content": f"r:{recordings[0]}",
+        "day": "2026-12-02",
+        "start": "09:00",
+        "minutes": "90",
+        "repeat": "weekly",
+        "rrule": "",
+    }
+    assert client.post("/schedule/slots", data=form).status_code == 302
+    page = client.get("/schedule/", query_string={"week": "2026-12-02"}).get_data(as_text=True)
+    assert "Voces de mujeres" in page and 'rowspan="3"' in page and "09:00–10:30" in page
+    clash = client.post(
+        "/schedule/slots", data={**form, "day": "2026-12-09", "start": "10:00", "repeat": ""}
+    )
+    assert clash.status_code == 409 and "clashes" in clash.get_data(as_text=True)
+    assert slots(database) == 1
+
+
+def test_a_playlist_file_is_imported_from_the_panel(
+    client: FlaskClient, logged_in: Callable[[Role], User], recordings: list[int]
+) -> None:
+    logged_in(Role.OPERATOR)
+    token = csrf_token(client, "/schedule/playlists")
+    m3u = to_m3u([Entry("Tierra", "x.mp3"), Entry("Nada", "y.mp3")]).encode()
+    page = client.post(
+        "/schedule/playlists/import",
+        data={"csrf_token": token, "name": "Importada", "file": (io.BytesIO(m3u), "lista.m3u")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Importada" in page and "entry 2: Nada" in page
