@@ -27,6 +27,7 @@ from audio.inbox import IGNORED_SUFFIXES, InboxWatcher, ReadyFile, SidecarError,
 from audio.inbox import reject as reject_inbox_file
 from audio.languages import LanguageError
 from audio.models import VoiceChannel
+from audio.moderation import purge_expired
 from audio.storage import MediaStore, StorageError
 from audio.transcriber import Transcriber, TranscriptionError
 from audio.vosk_models import ModelError, model_path
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 LOCK_FILE = ".altavoz-inbox.lock"
 LIVE_HEARTBEAT_S = 30.0
 STALE_CHECK_S = 30.0
+RETENTION_EVERY_S = 3600.0
 
 
 def worker_name() -> str:
@@ -76,6 +78,7 @@ class TranscribeWorker(Worker):
         self.watcher = InboxWatcher(self.inbox, settings.media.inbox_settle_s)
         self._transcribers = {} if transcribers is None else transcribers
         self._last_stale_check = float("-inf")
+        self._last_retention = float("-inf")
         self.state = "idle"
 
     def setup(self) -> None:
@@ -83,6 +86,7 @@ class TranscribeWorker(Worker):
 
     def step(self) -> bool:
         self._release_dead_claims()
+        self._apply_retention()
         took = self._take_from_inbox()
         transcribed = self._transcribe_next()
         return took or transcribed
@@ -97,6 +101,18 @@ class TranscribeWorker(Worker):
             and not entry.name.lower().endswith(IGNORED_SUFFIXES)
             for entry in self.inbox.iterdir()
         )
+
+    def _apply_retention(self) -> None:
+        """Delete the originals of long-rejected messages, at most once per RETENTION_EVERY_S:
+        a caller's voice is kept no longer than the station's policy says."""
+        monotonic = time.monotonic()
+        if monotonic - self._last_retention < RETENTION_EVERY_S:
+            return
+        self._last_retention = monotonic
+        with self.database.session() as session:
+            purged = purge_expired(session, self.store, now=utcnow(), media=self.settings.media)
+        if purged:
+            log.info("retention: deleted the original audio of %d rejected messages", purged)
 
     # The inbox
 
