@@ -112,6 +112,28 @@ def smsc_check(settings: Settings, database: Database) -> CheckResult:
     return CheckResult("smsc", Outcome.OK, f"bound and unbound {mode} at {where}")
 
 
+@check
+def models_check(settings: Settings, database: Database) -> CheckResult:
+    """A transcription worker without a model for the station's language fails every message."""
+    from audio.vosk_models import list_models
+
+    folder = settings.transcription.models_dir
+    models = list_models(folder)
+    broken = [m.lang for m in models if m.problem]
+    if broken:
+        return CheckResult("models", Outcome.FAIL, f"damaged Vosk models: {', '.join(broken)}")
+    languages = sorted(m.lang for m in models)
+    default = settings.transcription.default_language
+    if default not in languages:
+        return CheckResult(
+            "models",
+            Outcome.FAIL,
+            f"no Vosk model for the default language {default!r} in {folder} "
+            f"(altavoz models add ZIP --lang {default})",
+        )
+    return CheckResult("models", Outcome.OK, f"Vosk models for {', '.join(languages)}")
+
+
 def run_checks(settings: Settings, database: Database) -> Iterator[CheckResult]:
     for function in CHECKS:
         try:

@@ -106,6 +106,8 @@ def test_doctor_reports_each_check_and_fails_when_icecast_is_unreachable(
     assert lines["ffmpeg"] == "ok"
     assert lines["libvlc"] == "ok"
     assert lines["icecast"] == "FAIL"
+    assert lines["models"] == "FAIL"
+    assert "altavoz models add" in result.stdout
 
 
 def test_flask_cli_reaches_the_same_commands(station: dict[str, str]) -> None:
