@@ -29,7 +29,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from audio import listening, moderation
+from audio import listening, moderation, voice_messages
 from audio.errors import AudioError
 from audio.ffmpeg import ToolMissing
 from audio.languages import LanguageError
@@ -135,8 +135,6 @@ def upload() -> ResponseReturnValue:
     if received is None or not received.filename:
         form.file.errors = [*form.file.errors, _("Choose an audio file.")]
         return _index_page(form), 400
-    from audio import voice_messages  # intake is committed separately; imported on use
-
     config = settings()
     store = media_store()
     work = store.scratch()

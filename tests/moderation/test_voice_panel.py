@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from audio.models import Moderation, Recording, VoiceMessage
+from audio.moderation import purge_expired
 from audio.storage import MediaStore
 from gateway.accounts import User
 from gateway.audit import AuditEntry
-from gateway.database import Database
+from gateway.database import Database, utcnow
 from gateway.roles import Role
 from gateway.settings import Settings
 from tests.moderation.messages import CALLER, WORDS, make_message
@@ -266,3 +268,21 @@ def test_the_upload_form_queues_a_message_and_refuses_what_is_not_audio(
         stored = session.scalars(select(VoiceMessage)).one()
         assert (stored.channel, stored.status, stored.caller) == ("upload", "queued", CALLER)
         assert good.headers["Location"].endswith(f"/voice/{stored.id}")
+
+
+def test_a_purged_message_shows_no_player_and_its_original_is_gone(
+    client: FlaskClient,
+    logged_in: Callable[[Role], User],
+    add_message: Callable[..., int],
+    database: Database,
+    settings: Settings,
+) -> None:
+    long_ago = utcnow() - timedelta(days=settings.media.retention_rejected_days + 1)
+    message_id = add_message(moderation=Moderation.REJECTED, moderated_at=long_ago)
+    with database.session() as session:
+        store = MediaStore(settings.media.dir)
+        assert purge_expired(session, store, now=utcnow(), media=settings.media) == 1
+    logged_in(Role.MODERATOR)
+    page = client.get(f"/voice/{message_id}").get_data(as_text=True)
+    assert "<audio" not in page and "audio original borrado" in page
+    assert client.get(f"/voice/{message_id}/original").status_code == 404
