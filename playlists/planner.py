@@ -142,7 +142,8 @@ class Planner:
                 return self._playlist_rotation(session, playlist, key, expires_at=expires_at)
         recording = session.get(Recording, slot.recording_id) if slot.recording_id else None
         items = [_item(recording)] if recording is not None else []
-        return Rotation(items, rules=RotationRules(repeat=True), seed=key, expires_at=expires_at)
+        repeat = self.settings.station.slot_overrun == "repeat"
+        return Rotation(items, rules=RotationRules(repeat=repeat), seed=key, expires_at=expires_at)
 
     def _playlist_rotation(
         self, session: Session, playlist: Playlist, key: str, *, expires_at: datetime | None
