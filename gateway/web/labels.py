@@ -33,6 +33,13 @@ LABELS: dict[str, LazyString] = {
     "completed": _l("completed"),
     "ordered": _l("ordered"),
     "shuffle": _l("shuffle"),
+    "expired": _l("expired"),
+    "api": _l("API"),
+    "inbox": _l("telephone inbox"),
+    "upload": _l("upload"),
+    "panel": _l("panel"),
+    "sms": _l("SMS"),
+    "csv": _l("CSV import"),
 }
 
 

@@ -8,7 +8,7 @@ from flask import current_app
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from gateway.roles import ADMIN_ONLY, ALL_ROLES, MODERATION, STAFF, Role
+from gateway.roles import ADMIN_ONLY, ALL_ROLES, STAFF, Role
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class NavItem:
 
 NAVIGATION = (
     NavItem("library.index", _l("Library"), ALL_ROLES),
-    NavItem("voice.index", _l("Voice messages"), MODERATION),
+    NavItem("voice.index", _l("Voice messages"), ALL_ROLES),
     NavItem("schedule.index", _l("Schedule"), STAFF),
     NavItem("onair.index", _l("On air"), ALL_ROLES),
     NavItem("subscribers.index", _l("Subscribers"), STAFF),
