@@ -205,7 +205,7 @@ def test_the_week_grid_shows_a_slot_in_its_day_and_a_clash_in_the_form(
     clash = client.post(
         "/schedule/slots", data={**form, "day": "2026-12-09", "start": "10:00", "repeat": ""}
     )
-    assert clash.status_code == 409 and "clashes" in clash.get_data(as_text=True)
+    assert clash.status_code == 409 and 'class="error"' in clash.get_data(as_text=True)
     assert slots(database) == 1
 
 
