@@ -3,7 +3,10 @@
 `altavoz serve` runs `transcription.workers` of these processes (one per core by default):
 Vosk decodes on one core per recogniser, so separate processes are what use the machine, and
 they keep the web panel's process free. Each process loads a language's model the first time
-a message in that language comes, then keeps it for every later message.
+a message in that language comes, then keeps it for every later message (a model replaced
+with `altavoz models add` is used once the workers restart). A message whose language has no
+model fails with that reason; once the model is installed, `voice_messages.requeue` takes it
+again.
 
 Only one process at a time looks at the inbox folder (an advisory lock on a file in it), so
 a dropped file becomes exactly one message; every process takes messages from the queue.
