@@ -3,7 +3,8 @@
 Each child is a fresh `altavoz` process (no fork of a process holding libVLC, Vosk or sockets).
 A child that dies is restarted with a growing delay so a crash loop cannot spin the CPU. The
 first SIGTERM/SIGINT is passed on to every child for a warm stop; children still running after
-the grace period, or after a second signal, are killed.
+the grace period, or after a second signal, are killed. If the supervisor itself is killed
+outright, the kernel sends each child SIGTERM (gateway.parent_death), so none is left behind.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
+
+from gateway.parent_death import stop_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +56,7 @@ class Supervisor:
 
     def _start(self, child: _Child) -> None:
         log.info("supervisor: starting %s", child.spec.name)
-        child.process = subprocess.Popen(list(child.spec.argv))
+        child.process = subprocess.Popen(list(child.spec.argv), preexec_fn=stop_with_parent())
         child.started_at = time.monotonic()
 
     def _check(self, child: _Child, now: float) -> None:

@@ -15,6 +15,7 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -26,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 from xml.etree import ElementTree
+
+from gateway.parent_death import stop_with_parent
 
 ICECAST_BINARY = "icecast2"
 """Debian's name for the Icecast 2.4 server."""
@@ -205,6 +208,15 @@ def fetch_server_counters(settings: IcecastSettings, *, timeout_s: float = 2.0) 
     )
 
 
+def is_running(pid: int) -> bool:
+    """False once the process is gone or only a zombie waiting for its new parent to reap it."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return status.rpartition(")")[2].split()[0] != "Z"
+
+
 class IcecastServer:
     """One icecast2 process with its config, pid file and log in `directory`."""
 
@@ -222,12 +234,14 @@ class IcecastServer:
         if binary is None:
             raise IcecastError(f"{ICECAST_BINARY} is not installed")
         config = write_config(self.settings, self.directory)
+        self._stop_leftover(config)
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 [binary, "-c", str(config)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=stop_with_parent(),
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -239,6 +253,31 @@ class IcecastServer:
             time.sleep(0.05)
         self.stop()
         raise IcecastError(f"icecast2 did not answer within {timeout_s} s: {self.log_tail()}")
+
+    def _stop_leftover(self, config: Path, *, timeout_s: float = 5.0) -> None:
+        """Stop an Icecast that this directory's previous manager left running.
+
+        If the manager was killed outright, its Icecast (no longer asked to die with it once it
+        changed user) still holds the port, and a new one would fail to bind. Only a process
+        whose command line names this very config is touched, never a reused pid.
+        """
+        try:
+            pid = int((self.directory / "icecast.pid").read_text(encoding="utf-8").strip())
+            arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError):
+            return
+        if os.fsencode(str(config)) not in arguments:
+            return
+        for signum, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, timeout_s)):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                return
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline:
+                if not is_running(pid):
+                    return
+                time.sleep(0.05)
 
     def answers(self) -> bool:
         """True once the status page is complete: for a moment after start Icecast 2.4.4

@@ -9,6 +9,8 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from gateway.database import Database, utcnow
@@ -47,15 +49,10 @@ def icecast_answers(port: int) -> bool:
         return False
 
 
-def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
-    tmp_path: Path,
-) -> None:
-    port = free_port()
-    icecast_port = free_port()
-    db_url = f"sqlite:///{tmp_path / 'altavoz.db'}"
-    env = {
+def station(tmp_path: Path, icecast_port: int) -> dict[str, str]:
+    return {
         **os.environ,
-        "ALTAVOZ_DATABASE__URL": db_url,
+        "ALTAVOZ_DATABASE__URL": f"sqlite:///{tmp_path / 'altavoz.db'}",
         "ALTAVOZ_WEB__SECRET_KEY_FILE": str(tmp_path / "secret"),
         "ALTAVOZ_MEDIA__DIR": str(tmp_path / "media"),
         "ALTAVOZ_MEDIA__INBOX": str(tmp_path / "inbox"),
@@ -63,8 +60,13 @@ def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
         "ALTAVOZ_STREAM__ICECAST_URL": f"http://127.0.0.1:{icecast_port}",
         "ALTAVOZ_STREAM__LOCAL_ICECAST_DIR": str(tmp_path / "icecast"),
     }
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
+
+
+@contextmanager
+def serving(tmp_path: Path, port: int, icecast_port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """`altavoz serve` with every worker and the local Icecast up and answering."""
+    env = station(tmp_path, icecast_port)
+    with (tmp_path / "serve.log").open("w") as out:
         process = subprocess.Popen(
             [str(ROOT / ".venv/bin/altavoz"), "serve", "--port", str(port)],
             env=env,
@@ -82,26 +84,52 @@ def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
                 return False
 
         wait_for(healthy, 60, "the panel to answer /healthz")
-        database = Database(db_url)
+        database = Database(env["ALTAVOZ_DATABASE__URL"])
         kinds = lambda: {beat.kind for beat in live_heartbeats(database, now=utcnow())}  # noqa: E731
         wait_for(lambda: kinds() >= {"playout", "transcribe", "sms"}, 60, "worker heartbeats")
-        wait_for(lambda: icecast_answers(icecast_port), 30, "the local Icecast to answer")
-        children = children_of(process.pid)
-        assert len(children) >= 5
-
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-        for child in children:
-            assert (
-                not Path(f"/proc/{child}").exists()
-                or "zombie" in Path(f"/proc/{child}/status").read_text().lower()
-            ), f"child {child} still running"
         database.dispose()
-        assert not icecast_answers(icecast_port)
-        output = log.read_text()
-        assert "One-time password" in output
-        assert "Traceback" not in output
+        wait_for(lambda: icecast_answers(icecast_port), 30, "the local Icecast to answer")
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+def gone(pid: int) -> bool:
+    try:
+        return "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    except FileNotFoundError:
+        return True
+
+
+def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
+    tmp_path: Path,
+) -> None:
+    port, icecast_port = free_port(), free_port()
+    with serving(tmp_path, port, icecast_port) as process:
+        children = children_of(process.pid)
+        assert len(children) >= 5
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        for child in children:
+            assert gone(child), f"child {child} still running"
+        assert not icecast_answers(icecast_port)
+        output = (tmp_path / "serve.log").read_text()
+        assert "One-time password" in output
+        assert "Traceback" not in output
+
+
+def test_when_serve_is_killed_outright_its_children_and_icecast_stop_and_free_the_ports(
+    tmp_path: Path,
+) -> None:
+    port, icecast_port = free_port(), free_port()
+    with serving(tmp_path, port, icecast_port) as process:
+        children = children_of(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+        wait_for(lambda: all(gone(child) for child in children), 30, "the children to stop")
+        wait_for(lambda: not icecast_answers(icecast_port), 15, "the local Icecast to stop")
+    with serving(tmp_path, port, icecast_port) as again:
+        again.send_signal(signal.SIGTERM)
+        assert again.wait(timeout=30) == 0
