@@ -1,10 +1,13 @@
-"""Helpers tests share: logging in through the real form, reading CSRF tokens."""
+"""Helpers tests share: logging in through the real form, reading CSRF tokens, catalogue rows."""
 
 from __future__ import annotations
 
 import re
 
 from flask.testing import FlaskClient
+
+from audio.models import Recording
+from gateway.database import Database
 
 PASSWORD = "correct horse battery"
 
@@ -24,3 +27,30 @@ def log_in(client: FlaskClient, username: str, password: str = PASSWORD) -> int:
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
     return response.status_code
+
+
+def recording_sha(n: int, stem: str = "ab" * 31) -> str:
+    """A distinct content hash per catalogue number, so tests can match files back to rows."""
+    return f"{stem}{n:02x}"
+
+
+def add_recordings(
+    database: Database, *titles: str, duration_s: float = 300, stem: str = "ab" * 31
+) -> list[int]:
+    """Catalogue rows without media, for tests about scheduling and usage, not audio."""
+    with database.session() as session:
+        rows = [
+            Recording(
+                title=title,
+                kind="testimony",
+                duration_s=duration_s,
+                loudness_lufs=-16,
+                true_peak_dbtp=-1.5,
+                media_path=f"library/{n:02x}/{recording_sha(n, stem)}.flac",
+                sha256=recording_sha(n, stem),
+            )
+            for n, title in enumerate(titles)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]

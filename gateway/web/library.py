@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,10 +41,12 @@ from audio.metadata import (
 )
 from audio.models import Recording
 from audio.storage import StorageError
+from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, current_role, db_session, requires
 from gateway.web.labels import label
 from gateway.web.uploads import import_upload, media_store
+from playlists.usage import RecordingUse, recording_use
 
 blueprint = Blueprint("library", __name__, url_prefix="/library")
 
@@ -177,14 +180,42 @@ def upload() -> ResponseReturnValue:
     return redirect(target, code=303)
 
 
-def _detail_page(recording: Recording, edit_form: EditForm, delete_form: DeleteForm) -> str:
+def _detail_page(
+    recording: Recording,
+    edit_form: EditForm,
+    delete_form: DeleteForm,
+    use: RecordingUse | None = None,
+) -> str:
     return render_template(
         "library/detail.html",
         recording=recording,
         form=edit_form,
         delete_form=delete_form,
+        use=use or recording_use(db_session(), recording.id, utcnow()),
         can_edit=current_role() in STAFF,
     )
+
+
+def _deletion_refusals(use: RecordingUse) -> list[str]:
+    """Why the recording may not go yet, one sentence per use that would leave air empty."""
+    reasons = [
+        _(
+            "The slot “%(title)s” (next on %(start)s) airs this recording and nothing else: "
+            "move or delete the slot first.",
+            title=slot.title,
+            start=format_datetime(slot.next_start, "short"),
+        )
+        for slot in use.blocking_slots
+    ]
+    if use.emptied_fallback is not None:
+        reasons.append(
+            _(
+                "It is the only item of the fallback playlist “%(name)s”: add other recordings "
+                "to it first.",
+                name=use.emptied_fallback.name,
+            )
+        )
+    return reasons
 
 
 def _filled_edit_form(recording: Recording) -> EditForm:
@@ -235,6 +266,10 @@ def delete(recording_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _detail_page(recording, _filled_edit_form(recording), form), 400
     db = db_session()
+    use = recording_use(db, recording.id, utcnow())
+    if use.blocks_deletion:
+        form.confirm.errors = [*form.confirm.errors, *_deletion_refusals(use)]
+        return _detail_page(recording, _filled_edit_form(recording), form, use), 409
     title = recording.title
     unused = library.delete_recording(db, recording, actor=current_actor())
     db.commit()

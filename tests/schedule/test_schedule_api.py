@@ -12,35 +12,19 @@ from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from audio.models import Recording
 from gateway.accounts import User
 from gateway.database import Database
 from gateway.roles import Role
 from playlists.models import Playlist, ScheduleSlot
 from playlists.playlist_files import Entry, Known, match, parse_m3u, parse_xspf, to_m3u, to_xspf
-from tests.support import csrf_token
+from tests.support import add_recordings, csrf_token, recording_sha
 
 SHA = "ab" * 32
 
 
 @pytest.fixture
 def recordings(database: Database) -> list[int]:
-    with database.session() as session:
-        rows = [
-            Recording(
-                title=title,
-                kind="testimony",
-                duration_s=600,
-                loudness_lufs=-16,
-                true_peak_dbtp=-1.5,
-                media_path=f"library/{n:02x}/{SHA[:-2]}{n:02x}.flac",
-                sha256=f"{SHA[:-2]}{n:02x}",
-            )
-            for n, title in enumerate(["Voces", "Memoria", "Tierra"])
-        ]
-        session.add_all(rows)
-        session.flush()
-        return [r.id for r in rows]
+    return add_recordings(database, "Voces", "Memoria", "Tierra", duration_s=600)
 
 
 @pytest.fixture
@@ -144,7 +128,7 @@ def test_playlists_export_as_m3u_and_xspf_that_import_back_to_the_same_recording
         as_text=True
     )
     library = [
-        Known(rid, f"{SHA[:-2]}{n:02x}", t)
+        Known(rid, recording_sha(n), t)
         for n, (rid, t) in enumerate(zip(recordings, ["Voces", "Memoria", "Tierra"], strict=True))
     ]
     assert match(parse_m3u(m3u), library).recording_ids == recordings[::-1]
