@@ -2,11 +2,12 @@
 
 `altavoz serve` runs `transcription.workers` of these processes (one per core by default):
 Vosk decodes on one core per recogniser, so separate processes are what use the machine, and
-they keep the web panel's process free. Each process loads a language's model the first time
-a message in that language comes, then keeps it for every later message (a model replaced
-with `altavoz models add` is used once the workers restart). A message whose language has no
-model fails with that reason; once the model is installed, `voice_messages.requeue` takes it
-again.
+they keep the web panel's process free; they run at `transcription.nice` so that, with every
+core decoding, the panel, playout and SMS still come first. Each process loads a language's
+model the first time a message in that language comes, then keeps it for every later message
+(a model replaced with `altavoz models add` is used once the workers restart). A message whose
+language has no model fails with that reason; once the model is installed,
+`voice_messages.requeue` takes it again.
 
 Only one process at a time looks at the inbox folder (an advisory lock on a file in it), so
 a dropped file becomes exactly one message; every process takes messages from the queue.
@@ -83,6 +84,14 @@ class TranscribeWorker(Worker):
         self._last_stale_check = float("-inf")
         self._last_retention = float("-inf")
         self.state = "idle"
+
+    def claim_process(self) -> None:
+        """Lower this process to `transcription.nice`, never raise it: a process started
+        nicer than that (by an operator's own `nice`) stays as it was."""
+        current = os.nice(0)
+        target = self.settings.transcription.nice
+        if target > current:
+            os.nice(target - current)
 
     def setup(self) -> None:
         self._release_dead_claims(starting=True)

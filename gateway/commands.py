@@ -52,6 +52,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 def worker_command(kind: str, once: bool) -> None:
     """Run one worker alone (playout, transcribe or sms)."""
     worker = build_worker(WorkerKind(kind), app_settings(), app_database())
+    worker.claim_process()
     worker.install_signal_handlers()
     worker.run(once=once)
 

@@ -159,6 +159,7 @@ class TranscriptionSettings(_Section):
     models_dir: Path = Path("var/models")
     default_language: str = Field("es", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
     workers: int = Field(0, ge=0, le=64)
+    nice: int = Field(10, ge=0, le=19)
 
 
 class AlertSettings(_Section):

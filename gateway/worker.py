@@ -70,6 +70,13 @@ class Worker(ABC):
         yet even though this step found nothing to do."""
         return False
 
+    def claim_process(self) -> None:
+        """Set what belongs to the whole process, such as its CPU priority.
+
+        Called by `altavoz worker` only, never by `run`: tests run workers inside the test
+        process, which must not be changed for them.
+        """
+
     def setup(self) -> None:
         """Open what the worker needs for its whole life (models, connections)."""
 

@@ -20,6 +20,7 @@ from audio.transcriber import Transcriber
 from audio.vosk_models import model_path
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
+from gateway.worker import WorkerHeartbeat
 from tests.conftest import station_settings
 from tests.transcription.conftest import ROOT
 
@@ -170,11 +171,9 @@ def test_a_part_file_waits_for_its_rename_and_bad_files_are_set_aside(
     assert (message.status, message.language, message.caller) == ("transcribed", "ko", "")
 
 
-def test_the_worker_command_runs_once_as_its_own_process(
-    database: Database, settings: Settings, models_dir: Path, korean_wav: Path
-) -> None:
-    message_id = queue(database, settings, korean_wav)
-    env = {
+def worker_env(settings: Settings, models_dir: Path, **extra: str) -> dict[str, str]:
+    """What `altavoz worker transcribe` needs to find this test's database, media and models."""
+    return {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(ROOT),
         "ALTAVOZ_DATABASE__URL": settings.database.url,
@@ -183,7 +182,20 @@ def test_the_worker_command_runs_once_as_its_own_process(
         "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(models_dir),
         "ALTAVOZ_WEB__SECRET_KEY_FILE": str(settings.web.secret_key_file),
         "ALTAVOZ_STREAM__ICECAST_URL": "http://127.0.0.1:9",
+        **extra,
     }
+
+
+def niceness(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()
+    return int(fields[16])
+
+
+def test_the_worker_command_runs_once_as_its_own_process(
+    database: Database, settings: Settings, models_dir: Path, korean_wav: Path
+) -> None:
+    message_id = queue(database, settings, korean_wav)
+    env = worker_env(settings, models_dir)
     done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "altavoz"), "worker", "transcribe", "--once"],
         env=env,
@@ -196,3 +208,42 @@ def test_the_worker_command_runs_once_as_its_own_process(
     [message] = all_messages(database)
     assert (message.id, message.status) == (message_id, TranscriptionStatus.TRANSCRIBED)
     assert len(message.words) >= 5
+
+
+@pytest.mark.parametrize(("started_at", "setting", "expected"), [(0, 7, 7), (15, 7, 15)])
+def test_a_worker_process_lowers_itself_to_the_configured_priority_and_never_raises_it(
+    database: Database,
+    settings: Settings,
+    models_dir: Path,
+    started_at: int,
+    setting: int,
+    expected: int,
+) -> None:
+    env = worker_env(settings, models_dir, ALTAVOZ_TRANSCRIPTION__NICE=str(setting))
+    command = [str(ROOT / ".venv" / "bin" / "altavoz"), "worker", "transcribe"]
+    process = subprocess.Popen(
+        ["nice", "-n", str(started_at), *command],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        beat = None
+        while beat is None and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.2)
+            with database.session() as session:
+                beat = session.scalar(
+                    select(WorkerHeartbeat).where(WorkerHeartbeat.pid == process.pid)
+                )
+        assert beat is not None, "the worker never reported in"
+        assert niceness(process.pid) == expected
+        assert niceness(os.getpid()) == 0
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        assert process.stderr is not None
+        process.stderr.close()
