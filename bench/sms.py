@@ -128,6 +128,7 @@ def queued_to_submitted_rate(database: Database) -> float:
                 func.count(),
             ).where(OutboundSegment.state == SegmentState.SUBMITTED)
         ).one()
+    assert first is not None and last is not None, "no segment was submitted"
     return float(count) / max((last - first).total_seconds(), 1e-6)
 
 
