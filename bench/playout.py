@@ -30,14 +30,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from playlists.engine import (  # noqa: E402
-    EngineSettings,
-    EventKind,
-    PlayoutEngine,
-    PlayoutEvent,
-    PlayoutItem,
-)
+from playlists.engine import PlayoutEngine  # noqa: E402
 from playlists.icecast import IcecastServer, IcecastSettings, fetch_mount_status  # noqa: E402
+from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem  # noqa: E402
 from playlists.vlc_output import OutputSettings  # noqa: E402
 from tests.playout.listening import RATE, SILENCE_RMS, Listener  # noqa: E402
 

@@ -24,75 +24,28 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 
 import vlc
 
 from playlists.fade import FadeError, render_fade_out
+from playlists.playout_events import (
+    Clock,
+    Counters,
+    EngineSettings,
+    EventHandler,
+    EventKind,
+    NextItem,
+    PlayoutEvent,
+    PlayoutItem,
+    utc_now,
+)
 from playlists.silence import write_silence
-from playlists.vlc_output import OutputSettings, Probe, VlcOutput
+from playlists.vlc_output import Probe, VlcOutput
 
 logger = logging.getLogger(__name__)
-
-
-class EventKind(Enum):
-    STARTED = "started"
-    RESUMED = "resumed"
-    ENDED = "ended"
-    CUT = "cut"
-    INTERRUPTED = "interrupted"
-    FAILED = "failed"
-    SILENCE = "silence"
-    OUTPUT_FAULT = "output_fault"
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlayoutItem:
-    """One thing to air; `cut_at` ends it early (the start of the next slot, say)."""
-
-    path: Path
-    item_id: str
-    title: str = ""
-    cut_at: datetime | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlayoutEvent:
-    kind: EventKind
-    at: datetime
-    item: PlayoutItem | None = None
-    position_s: float = 0.0
-    reason: str = ""
-
-
-NextItem = Callable[[], PlayoutItem | None]
-EventHandler = Callable[[PlayoutEvent], None]
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(tz=UTC)
-
-
-@dataclass(frozen=True, kw_only=True)
-class EngineSettings:
-    output: OutputSettings
-    work_dir: Path
-    preload_s: float = 2.0
-    idle_poll_s: float = 0.25
-    silence_s: float = 0.5
-    tick_s: float = 0.02
-    reconnect_first_s: float = 0.5
-    reconnect_max_s: float = 10.0
-    start_timeout_s: float = 10.0
-    fade_s: float = 0.0
-    """Fade the item on air out over this long before a slot starts (0: cut at once)."""
-    fade_lead_s: float = 0.4
-    """The faded tail is rendered this far ahead of where listeners are, then switched to."""
-    error_pause_s: float = 1.0
-    """After an unexpected engine error, wait this long rather than fail again every tick."""
 
 
 class _Command(Enum):
@@ -132,17 +85,6 @@ class _OnAir:
 class _Reconnect:
     at: float
     backoff_s: float
-
-
-@dataclass
-class Counters:
-    """Failures the panel and /metrics show; nothing in the engine fails unnoticed."""
-
-    failed_items: int = 0
-    output_faults: int = 0
-    callback_errors: int = 0
-    engine_errors: int = 0
-    silences: int = 0
 
 
 @dataclass

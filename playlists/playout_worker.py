@@ -24,9 +24,10 @@ from gateway.settings import Settings
 from gateway.worker import Worker
 from playlists import asrun
 from playlists.alert_audio import AlertAudioError, build_alert_audio
-from playlists.engine import EngineSettings, EventKind, PlayoutEngine, PlayoutEvent, PlayoutItem
+from playlists.engine import PlayoutEngine
 from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
 from playlists.planner import PlannedItem, Planner
+from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem
 from playlists.stream_config import output_settings
 
 log = logging.getLogger(__name__)

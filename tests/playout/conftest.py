@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from playlists.engine import EngineSettings, EventKind, PlayoutEngine, PlayoutEvent, PlayoutItem
+from playlists.engine import PlayoutEngine
 from playlists.icecast import IcecastServer, IcecastSettings, fetch_mount_status
+from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem
 from playlists.vlc_output import OutputSettings, StreamFormat
 from tests.playout.listening import Listener
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from playlists.engine import EventKind, PlayoutItem
 from playlists.icecast import IcecastServer, fetch_mount_status, fetch_server_counters
+from playlists.playout_events import EventKind, PlayoutItem
 from playlists.vlc_output import StreamFormat
 from tests.playout.conftest import EngineFactory, Feed, Tones, item, wait_until
 from tests.playout.listening import (
