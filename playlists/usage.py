@@ -64,11 +64,13 @@ class RecordingUse:
 
 def recording_use(session: Session, recording_id: int, now: datetime) -> RecordingUse:
     """The playlists holding the recording and the coming slots that air it, soonest first."""
-    holding = session.execute(
-        select(Playlist, func.count(PlaylistItem.id))
-        .join(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)
-        .where(PlaylistItem.recording_id == recording_id)
-        .group_by(Playlist.id)
+    holding = session.scalars(
+        select(Playlist)
+        .where(
+            Playlist.id.in_(
+                select(PlaylistItem.playlist_id).where(PlaylistItem.recording_id == recording_id)
+            )
+        )
         .order_by(Playlist.name, Playlist.id)
     ).all()
     others = {
@@ -76,7 +78,7 @@ def recording_use(session: Session, recording_id: int, now: datetime) -> Recordi
         for playlist_id, count in session.execute(
             select(PlaylistItem.playlist_id, func.count(PlaylistItem.id))
             .where(
-                PlaylistItem.playlist_id.in_([playlist.id for playlist, _ in holding]),
+                PlaylistItem.playlist_id.in_([playlist.id for playlist in holding]),
                 PlaylistItem.recording_id != recording_id,
             )
             .group_by(PlaylistItem.playlist_id)
@@ -89,7 +91,7 @@ def recording_use(session: Session, recording_id: int, now: datetime) -> Recordi
             is_fallback=playlist.is_fallback,
             only_item=others.get(playlist.id, 0) == 0,
         )
-        for playlist, _ in holding
+        for playlist in holding
     ]
     slots = session.scalars(
         select(ScheduleSlot).where(

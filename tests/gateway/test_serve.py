@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gateway.database import Database, utcnow
 from gateway.worker import live_heartbeats
+from playlists.icecast import is_running
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,13 +97,6 @@ def serving(tmp_path: Path, port: int, icecast_port: int) -> Iterator[subprocess
             process.wait(timeout=10)
 
 
-def gone(pid: int) -> bool:
-    try:
-        return "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
-    except FileNotFoundError:
-        return True
-
-
 def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
     tmp_path: Path,
 ) -> None:
@@ -113,7 +107,7 @@ def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         for child in children:
-            assert gone(child), f"child {child} still running"
+            assert not is_running(child), f"child {child} still running"
         assert not icecast_answers(icecast_port)
         output = (tmp_path / "serve.log").read_text()
         assert "One-time password" in output
@@ -128,7 +122,8 @@ def test_when_serve_is_killed_outright_its_children_and_icecast_stop_and_free_th
         children = children_of(process.pid)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-        wait_for(lambda: all(gone(child) for child in children), 30, "the children to stop")
+        stopped = lambda: not any(is_running(child) for child in children)  # noqa: E731
+        wait_for(stopped, 30, "the children to stop")
         wait_for(lambda: not icecast_answers(icecast_port), 15, "the local Icecast to stop")
     with serving(tmp_path, port, icecast_port) as again:
         again.send_signal(signal.SIGTERM)

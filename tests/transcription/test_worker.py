@@ -186,11 +186,6 @@ def worker_env(settings: Settings, models_dir: Path, **extra: str) -> dict[str, 
     }
 
 
-def niceness(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()
-    return int(fields[16])
-
-
 def test_the_worker_command_runs_once_as_its_own_process(
     database: Database, settings: Settings, models_dir: Path, korean_wav: Path
 ) -> None:
@@ -237,8 +232,8 @@ def test_a_worker_process_lowers_itself_to_the_configured_priority_and_never_rai
                     select(WorkerHeartbeat).where(WorkerHeartbeat.pid == process.pid)
                 )
         assert beat is not None, "the worker never reported in"
-        assert niceness(process.pid) == expected
-        assert niceness(os.getpid()) == 0
+        assert os.getpriority(os.PRIO_PROCESS, process.pid) == expected
+        assert os.getpriority(os.PRIO_PROCESS, 0) == 0
         process.terminate()
         assert process.wait(timeout=30) == 0
     finally:
