@@ -3,9 +3,10 @@ repeats within a window, and what happens when a slot outlasts its playlist."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
-from playlists.rotation import Rotation, RotationItem, RotationRules
+from playlists.rotation import Rotation, RotationItem, RotationRules, RotationState
 
 T0 = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -88,3 +89,34 @@ def test_when_every_item_was_played_recently_the_least_recent_goes() -> None:
 
 def test_an_empty_playlist_gives_nothing() -> None:
     assert Rotation([], rules=RotationRules(), seed="s").next(T0) is None
+
+
+def test_jingles_and_station_ids_in_a_playlist_air_in_the_operators_order() -> None:
+    testimony, jingle = RotationItem(1, 3 * MINUTE), RotationItem(7, MINUTE / 6, is_jingle=True)
+    rotation = Rotation(
+        [testimony, jingle, RotationItem(2, 3 * MINUTE)], rules=RotationRules(), seed="s"
+    )
+    assert play(rotation, 6) == [1, 7, 2, 1, 7, 2]
+
+
+def test_a_jingle_in_the_playlist_counts_as_the_one_the_rules_ask_for() -> None:
+    playlist = [*items(1, 2), RotationItem(7, MINUTE / 6, is_jingle=True), *items(3, 4)]
+    rotation = Rotation(
+        playlist, rules=RotationRules(jingle_every_items=2), seed="s", jingles=JINGLES
+    )
+    assert play(rotation, 8) == [1, 2, 7, 3, 4, 900, 1, 2]
+
+
+def test_a_rotation_rebuilt_from_its_stored_state_continues_where_it_was() -> None:
+    rules = RotationRules(shuffle=True, jingle_every_items=3)
+    whole = play(Rotation(items(*range(1, 8)), rules=rules, seed="k", jingles=JINGLES), 30)
+    first = Rotation(items(*range(1, 8)), rules=rules, seed="k", jingles=JINGLES)
+    aired = play(first, 11)
+    stored = RotationState.from_json(json.loads(json.dumps(first.state.to_json())))
+    again = Rotation(items(*range(1, 8)), rules=rules, seed="k", jingles=JINGLES, state=stored)
+    assert aired + play(again, 19, start=T0 + 11 * 3 * MINUTE) == whole
+
+
+def test_a_malformed_stored_state_starts_the_rotation_afresh() -> None:
+    state = RotationState.from_json({"passes": "x"})
+    assert play(Rotation(items(1, 2), rules=RotationRules(), seed="s", state=state), 3) == [1, 2, 1]
