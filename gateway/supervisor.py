@@ -1,7 +1,9 @@
 """`altavoz serve`: start the web server and every worker as child processes and keep them up.
 
 Each child is a fresh `altavoz` process (no fork of a process holding libVLC, Vosk or sockets).
-A child that dies is restarted with a growing delay so a crash loop cannot spin the CPU. The
+A child that dies after running steadily is restarted at once (the playout worker's death is
+dead air: every second counts); one that keeps dying soon after its start is restarted with a
+growing delay, so a crash loop cannot spin the CPU. The
 first SIGTERM/SIGINT is passed on to every child for a warm stop; children still running after
 the grace period, or after a second signal, are killed. If the supervisor itself is killed
 outright, the kernel sends each child SIGTERM (gateway.parent_death), so none is left behind.
@@ -37,6 +39,13 @@ class _Child:
     started_at: float = field(default=0.0)
 
 
+STEADY_S = 5.0
+"""A child that ran this long before it died is restarted without delay."""
+
+BACKOFF_RESET_S = 60.0
+"""After running this long, earlier quick deaths no longer lengthen the delay."""
+
+
 class Supervisor:
     def __init__(
         self, specs: Sequence[ChildSpec], *, grace_s: float = 15.0, max_backoff_s: float = 60.0
@@ -62,16 +71,17 @@ class Supervisor:
     def _check(self, child: _Child, now: float) -> None:
         process = child.process
         if process is not None and process.poll() is None:
-            if now - child.started_at > 60:
+            if now - child.started_at > BACKOFF_RESET_S:
                 child.restarts = 0
             return
         if process is not None:
             log.error("supervisor: %s exited with status %s", child.spec.name, process.returncode)
-            delay = min(self.max_backoff_s, 2.0 ** min(child.restarts, 6))
-            child.restarts += 1
-            child.next_start = now + delay
             child.process = None
-            return
+            if now - child.started_at >= STEADY_S:
+                child.next_start = now
+            else:
+                child.next_start = now + min(self.max_backoff_s, 2.0 ** min(child.restarts, 6))
+                child.restarts += 1
         if now >= child.next_start:
             self._start(child)
 
@@ -82,7 +92,7 @@ class Supervisor:
             now = time.monotonic()
             for child in self.children:
                 self._check(child, now)
-            time.sleep(0.2)
+            time.sleep(0.05)
         return self._shutdown()
 
     def _running(self) -> list[_Child]:

@@ -69,7 +69,10 @@ def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Wo
 
 def process_count(kind: WorkerKind, settings: Settings) -> int:
     """How many processes of this kind `altavoz serve` runs: transcription uses every core
-    (Vosk decodes on one core per process); the others run once."""
+    (Vosk decodes on one core per process); playout runs one on air and one on standby
+    (gateway/standby.py) to take over at once if it dies; the others run once."""
     if kind is WorkerKind.TRANSCRIBE:
         return settings.transcription.workers or os.cpu_count() or 1
+    if kind is WorkerKind.PLAYOUT:
+        return 2
     return 1

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import datetime, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from playlists.models import AirReason, AsRunEntry, AsRunStatus
@@ -32,6 +32,9 @@ def start(
     at: datetime,
     slot_id: int | None = None,
     alert_id: int | None = None,
+    offset_s: float = 0.0,
+    source_key: str | None = None,
+    detail: str = "",
 ) -> AsRunEntry:
     """Open the log line of an item that just started; anything still open is closed first."""
     for open_entry in session.scalars(select(AsRunEntry).where(AsRunEntry.ended_at.is_(None))):
@@ -44,7 +47,11 @@ def start(
         slot_id=slot_id,
         alert_id=alert_id,
         started_at=at,
+        heard_until=at,
         status=AsRunStatus.PLAYING.value,
+        offset_s=offset_s,
+        source_key=source_key,
+        detail=detail[:1000],
     )
     session.add(entry)
     session.flush()
@@ -58,7 +65,46 @@ def finish(
     if entry is not None and entry.ended_at is None:
         entry.ended_at = at
         entry.status = status.value
-        entry.detail = detail[:1000]
+        entry.detail = "; ".join(part for part in (entry.detail, detail[:1000]) if part)
+
+
+def still_on_air(session: Session, entry_id: int, *, at: datetime) -> None:
+    """Note that the item is still heard: if the worker dies, its line ends about here."""
+    session.execute(
+        update(AsRunEntry)
+        .where(AsRunEntry.id == entry_id, AsRunEntry.ended_at.is_(None))
+        .values(heard_until=at)
+    )
+
+
+def close_after_crash(session: Session) -> AsRunEntry | None:
+    """Close what a worker that died left open, at the last moment it was seen on air, and
+    return the last of those lines (the item to go on with)."""
+    left_open = list(
+        session.scalars(
+            select(AsRunEntry).where(AsRunEntry.ended_at.is_(None)).order_by(AsRunEntry.id)
+        )
+    )
+    for entry in left_open:
+        entry.ended_at = entry.heard_until or entry.started_at
+        entry.status = AsRunStatus.INTERRUPTED.value
+        entry.detail = "; ".join(p for p in (entry.detail, "the playout worker stopped") if p)
+    return left_open[-1] if left_open else None
+
+
+def outage(session: Session, *, since: datetime, until: datetime, detail: str) -> None:
+    """A line for the time nothing went out, so the log has no silent hole."""
+    session.add(
+        AsRunEntry(
+            title="",
+            recording_id=None,
+            reason=AirReason.OUTAGE.value,
+            started_at=since,
+            ended_at=until,
+            status=AsRunStatus.OFF_AIR.value,
+            detail=detail[:1000],
+        )
+    )
 
 
 def skipped(

@@ -47,6 +47,9 @@ from playlists.vlc_output import Probe, VlcOutput
 
 logger = logging.getLogger(__name__)
 
+LATE_S = 0.5
+"""A slot item starting later than this after its time says so in the log."""
+
 
 class _Command(Enum):
     CUT_NOW = "cut_now"
@@ -72,9 +75,15 @@ class _OnAir:
     fading: bool = False
     switch_at: float | None = None
     fade_path: Path | None = None
+    late_s: float = 0.0
+    """How late a slot's first item started (an alert held the air, say), for the log."""
     announced_at: float = 0.0
-    """time.monotonic() when VLC began playing it: the stream is paced in real time from
-    then on, while VLC's own clock runs ahead by what sits in its transcode and mux buffers."""
+    """time.monotonic() when VLC reported it playing."""
+    switched_at: float = field(default_factory=time.monotonic)
+    """time.monotonic() when it was handed to VLC. The stream is paced by libshout's one
+    clock since the connection opened: the tens of milliseconds VLC takes to open the file
+    are caught up in a burst, so listeners are as far into the item as the wall-clock time
+    since this switch, while VLC's own clock runs ahead by what sits in its buffers."""
 
     @property
     def is_silence(self) -> bool:
@@ -134,10 +143,20 @@ class PlayoutEngine:
         on_air = self._on_air
         return on_air.item if on_air is not None else None
 
-    def start(self) -> None:
-        """Open libVLC in the engine thread and return once it is ready to air."""
+    @property
+    def status(self) -> str:
+        """What the stream carries now: "on air", "silence" or "reconnecting"."""
+        if self._reconnect is not None:
+            return "reconnecting"
+        return "silence" if self._silent else "on air"
+
+    def start(self, *, resume: tuple[PlayoutItem, float] | None = None) -> None:
+        """Open libVLC in the engine thread and return once it is ready to air; `resume`
+        is an item to air first from a position (what a stopped engine had on air)."""
         if self._thread is not None:
             raise RuntimeError("the engine is already running")
+        if resume is not None:
+            self._plan.resume.append(resume)
         write_silence(
             self._silence,
             seconds=self.settings.silence_s,
@@ -221,13 +240,11 @@ class PlayoutEngine:
             self._try_reconnect()
             return
         now = self._clock()
-        if self._plan.slots and now >= self._plan.slots[0][0]:
-            _, item = self._plan.slots.pop(0)
-            self._end_on_air(EventKind.CUT, "slot start")
-            if not self._air(item):
-                self._advance()
-            return
         on_air = self._on_air
+        if self._slot_due(now) and not (on_air and on_air.item and on_air.item.holds_air):
+            self._end_on_air(EventKind.CUT, "slot start")
+            self._advance()
+            return
         if on_air is None:
             self._advance()
             return
@@ -238,7 +255,8 @@ class PlayoutEngine:
             on_air.announced_at = time.monotonic()
             if on_air.item is not None:
                 kind = EventKind.RESUMED if on_air.resumed else EventKind.STARTED
-                self._emit(kind, on_air.item, position_s=on_air.start_s)
+                late = f"started {on_air.late_s:.1f} s late" if on_air.late_s >= LATE_S else ""
+                self._emit(kind, on_air.item, position_s=on_air.start_s, reason=late)
         if on_air.item is not None and on_air.item.cut_at is not None and now >= on_air.item.cut_at:
             self._end_on_air(EventKind.CUT, "cut_at reached")
             self._advance()
@@ -261,6 +279,8 @@ class PlayoutEngine:
         """Render the faded rest of the item ahead of a slot, then switch to it on time."""
         fade_s = self.settings.fade_s
         if fade_s <= 0 or on_air.item is None or not on_air.announced or not self._plan.slots:
+            return
+        if on_air.item.holds_air:
             return
         if on_air.switch_at is not None and on_air.fade_path is not None:
             if time.monotonic() >= on_air.switch_at:
@@ -299,8 +319,19 @@ class PlayoutEngine:
             self._on_air = None
             self._advance()
 
+    def _slot_due(self, now: datetime) -> bool:
+        return bool(self._plan.slots) and now >= self._plan.slots[0][0]
+
     def _advance(self) -> None:
-        """Put the next thing on air: the interrupted item, the preloaded one, or silence."""
+        """Put the next thing on air: a slot that is due, the interrupted item, the preloaded
+        one, or silence. A slot that fell due while an alert held the air starts now, late,
+        and what the alert interrupted does not come back (the slot would have cut it)."""
+        now = self._clock()
+        while self._slot_due(now):
+            when, item = self._plan.slots.pop(0)
+            self._plan.resume.clear()
+            if self._air(item, late_s=(now - when).total_seconds()):
+                return
         while self._plan.resume:
             item, position = self._plan.resume.pop()
             if self._air(item, start_s=position, resumed=True):
@@ -317,13 +348,16 @@ class PlayoutEngine:
         start_s: float = 0.0,
         resumed: bool = False,
         probe: Probe | None = None,
+        late_s: float = 0.0,
     ) -> bool:
         probe = probe or self._vlc.probe(item.path)
         if not probe.playable:
             self._fail(item, probe.reason)
             return False
         self._vlc.play(item.path, start_s=start_s)
-        self._on_air = _OnAir(item, probe.duration_s, start_s=start_s, resumed=resumed)
+        self._on_air = _OnAir(
+            item, probe.duration_s, start_s=start_s, resumed=resumed, late_s=late_s
+        )
         self._silent = False
         return True
 
@@ -339,7 +373,7 @@ class PlayoutEngine:
         """Ask the caller (not more often than `idle_poll_s` while it has nothing)."""
         if time.monotonic() < self._plan.ask_after:
             return None
-        while True:
+        for _ in range(self.settings.max_fetch_attempts):
             try:
                 item = self._next_item()
             except Exception as exc:
@@ -354,6 +388,8 @@ class PlayoutEngine:
             if probe.playable:
                 return item, probe
             self._fail(item, probe.reason)
+        self._plan.ask_after = time.monotonic() + self.settings.idle_poll_s
+        return None
 
     def _end_on_air(self, kind: EventKind, reason: str, *, position_s: float | None = None) -> None:
         on_air, self._on_air = self._on_air, None
@@ -404,7 +440,7 @@ class PlayoutEngine:
         since it started, so a resumed item does not skip what was still buffered."""
         if not on_air.announced:
             return on_air.start_s
-        elapsed = on_air.start_s + time.monotonic() - on_air.announced_at
+        elapsed = on_air.start_s + time.monotonic() - on_air.switched_at
         return max(on_air.start_s, min(self._vlc.position_s(), elapsed))
 
     def _begin_reconnect(self) -> None:

@@ -23,6 +23,8 @@ class AirReason(StrEnum):
     SCHEDULE = "schedule"
     FALLBACK = "fallback"
     ALERT = "alert"
+    OUTAGE = "outage"
+    """Nothing went out: the playout worker was down (its row spans the dead air)."""
 
 
 class AsRunStatus(StrEnum):
@@ -31,6 +33,7 @@ class AsRunStatus(StrEnum):
     CUT = "cut"
     INTERRUPTED = "interrupted"
     SKIPPED = "skipped"
+    OFF_AIR = "off_air"
 
 
 class CommandKind(StrEnum):
@@ -104,6 +107,24 @@ class AsRunEntry(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default=AsRunStatus.PLAYING)
     detail: Mapped[str] = mapped_column(Text, default="")
+    offset_s: Mapped[float] = mapped_column(Float, default=0.0)
+    """Where in the recording it started (after an alert or a restart, not at 0)."""
+    heard_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Last moment the playout worker saw it on air: where a killed worker's item ended."""
+    source_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """The rotation it came from (a slot occurrence or the fallback), to resume it."""
+
+
+class PlayoutCursor(Base):
+    """Where a slot occurrence's or the fallback's rotation stands, saved as each item starts,
+    so a restarted playout worker continues the playlist instead of starting it over."""
+
+    __tablename__ = "playout_cursors"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PlayoutCommand(Base):

@@ -35,6 +35,8 @@ class PlayoutItem:
     item_id: str
     title: str = ""
     cut_at: datetime | None = None
+    holds_air: bool = False
+    """An urgent alert: nothing cuts it, a slot due meanwhile starts when it has finished."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,8 +65,10 @@ class EngineSettings:
     idle_poll_s: float = 0.25
     silence_s: float = 0.5
     tick_s: float = 0.02
-    reconnect_first_s: float = 0.5
-    reconnect_max_s: float = 10.0
+    reconnect_first_s: float = 0.1
+    reconnect_max_s: float = 0.5
+    """Icecast is asked again this often while it is away (a refused TCP connect costs
+    nothing), so the stream is back well within a second of the server's return."""
     start_timeout_s: float = 10.0
     fade_s: float = 0.0
     """Fade the item on air out over this long before a slot starts (0: cut at once)."""
@@ -72,6 +76,9 @@ class EngineSettings:
     """The faded tail is rendered this far ahead of where listeners are, then switched to."""
     error_pause_s: float = 1.0
     """After an unexpected engine error, wait this long rather than fail again every tick."""
+    max_fetch_attempts: int = 20
+    """Unplayable items the caller may hand out in a row before the engine airs silence and
+    asks again later: a caller that keeps offering a missing file cannot spin the engine."""
 
 
 @dataclass

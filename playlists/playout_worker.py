@@ -9,10 +9,11 @@ so the slot starts on the second whatever the current item is doing.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,8 +22,9 @@ from audio.models import Recording
 from audio.storage import MediaStore, StorageError
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
+from gateway.standby import wait_to_be_active
 from gateway.worker import Worker
-from playlists import asrun
+from playlists import asrun, cursors
 from playlists.alert_audio import AlertAudioError, build_alert_audio
 from playlists.engine import PlayoutEngine
 from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
@@ -34,6 +36,10 @@ log = logging.getLogger(__name__)
 
 LOOKAHEAD = timedelta(seconds=20)
 """Slots starting this soon are handed to the engine, which then starts them on time."""
+
+HEARD_EVERY = timedelta(seconds=0.5)
+"""How often the open as-run line notes that its item is still on air: the precision with
+which a killed worker's item is ended in the log and resumed after the restart."""
 
 FINISHED: dict[EventKind, AsRunStatus] = {
     EventKind.ENDED: AsRunStatus.PLAYED,
@@ -66,11 +72,21 @@ class PlayoutWorker(Worker):
         self.engine: PlayoutEngine | None = None
         self._aired: dict[str, _Aired] = {}
         self._lock = threading.Lock()
-        self._handed_slots: set[str] = set()
         self._counter = 0
+        self._open_entry: int | None = None
+        self._heard_at = utcnow()
+        self._off_air_since: datetime | None = None
+        self._air_lock: int | None = None
 
     def setup(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.state = "standby"
+        self._air_lock = wait_to_be_active(
+            self.work_dir / "on-air.lock", stopping=self.stopping, while_waiting=self._beat
+        )
+        if self._air_lock is None:
+            return
+        resume = self._recover()
         stream = self.settings.stream
         self.engine = PlayoutEngine(
             EngineSettings(
@@ -81,23 +97,68 @@ class PlayoutWorker(Worker):
             next_item=self._next_item,
             on_event=self._on_event,
         )
-        self.engine.start()
-        self.state = "on air"
+        self.engine.start(resume=resume)
+        self.state = self.engine.status
+
+    def _recover(self) -> tuple[PlayoutItem, float] | None:
+        """After a worker that died (kill -9, power): close its open as-run line where it was
+        last heard, give its alerts back to the queue (an alert airs whole), and return the
+        programme item it had on air with the position to go on from."""
+        now = utcnow()
+        with self.database.session() as session:
+            session.execute(
+                update(PlayoutCommand)
+                .where(PlayoutCommand.taken_at.is_not(None), PlayoutCommand.done_at.is_(None))
+                .values(taken_at=None)
+            )
+            entry = asrun.close_after_crash(session)
+            if entry is None:
+                return None
+            assert entry.ended_at is not None
+            self._off_air_since = entry.ended_at
+            position = entry.offset_s + (entry.ended_at - entry.started_at).total_seconds()
+            planned = self.planner.resumed(session, entry, position_s=position, now=now)
+        if planned is None:
+            return None
+        log.warning("playout restarted: going on with %s at %.1f s", planned.title, position)
+        return self._register(planned), position
 
     def teardown(self) -> None:
         if self.engine is not None:
             self.engine.stop()
             self.engine = None
         self._record_events()
+        if self._air_lock is not None:
+            os.close(self._air_lock)
+            self._air_lock = None
 
     def step(self) -> bool:
+        if self.engine is None:
+            return False
         worked = self._record_events()
         worked = self._take_commands() or worked
         self._hand_over_slots()
+        self._note_heard()
+        if self.engine is not None:
+            self.state = self.engine.status
         return worked
 
+    def _note_heard(self) -> None:
+        now = utcnow()
+        if self._open_entry is None or now - self._heard_at < HEARD_EVERY:
+            return
+        self._heard_at = now
+        with self.database.session() as session:
+            asrun.still_on_air(session, self._open_entry, at=now)
+
     def _on_event(self, event: PlayoutEvent) -> None:
-        """Called on the engine's thread: only queue it, the worker's loop writes it."""
+        """Called on the engine's thread: only queue it, the worker's loop writes it. A failed
+        item is reported to the planner at once, before the engine asks for the next one."""
+        if event.kind is EventKind.FAILED and event.item is not None:
+            with self._lock:
+                aired = self._aired.get(event.item.item_id)
+            if aired is not None:
+                self.planner.note_failed(aired.planned, event.at)
         self.events.put(event)
         self.wakeup.set()
 
@@ -107,7 +168,11 @@ class PlayoutWorker(Worker):
             item_id = f"{planned.key}#{self._counter}"
             self._aired[item_id] = _Aired(planned, command_id=command_id)
         return PlayoutItem(
-            path=planned.path, item_id=item_id, title=planned.title, cut_at=planned.cut_at
+            path=planned.path,
+            item_id=item_id,
+            title=planned.title,
+            cut_at=planned.cut_at,
+            holds_air=planned.reason is AirReason.ALERT,
         )
 
     def _next_item(self) -> PlayoutItem | None:
@@ -118,10 +183,8 @@ class PlayoutWorker(Worker):
     def _hand_over_slots(self) -> None:
         assert self.engine is not None
         for planned in self.planner.slot_starts(utcnow(), LOOKAHEAD):
-            if planned.start is None or planned.key in self._handed_slots:
-                continue
-            self._handed_slots.add(planned.key)
-            self.engine.play_at(self._register(planned), planned.start)
+            if planned.start is not None:
+                self.engine.play_at(self._register(planned), planned.start)
 
     def _record_events(self) -> bool:
         count = 0
@@ -149,22 +212,15 @@ class PlayoutWorker(Worker):
             return
         planned = aired.planned
         if event.kind in (EventKind.STARTED, EventKind.RESUMED):
-            entry = asrun.start(
-                session,
-                title=planned.title,
-                recording_id=planned.recording_id,
-                reason=planned.reason,
-                at=event.at,
-                slot_id=planned.slot_id,
-                alert_id=planned.alert_id,
-            )
-            aired.entry_id = entry.id
+            self._started(session, planned, event, aired)
             return
         status = FINISHED.get(event.kind)
         if status is None:
             return
         if aired.entry_id is not None:
             asrun.finish(session, aired.entry_id, at=event.at, status=status, detail=event.reason)
+            if self._open_entry == aired.entry_id:
+                self._open_entry = None
             aired.entry_id = None
         elif event.kind is EventKind.FAILED:
             asrun.skipped(
@@ -184,6 +240,40 @@ class PlayoutWorker(Worker):
         if event.kind is not EventKind.INTERRUPTED:
             with self._lock:
                 self._aired.pop(event.item.item_id, None)
+
+    def _started(
+        self, session: Session, planned: PlannedItem, event: PlayoutEvent, aired: _Aired
+    ) -> None:
+        if self._off_air_since is not None:
+            asrun.outage(
+                session,
+                since=self._off_air_since,
+                until=event.at,
+                detail="the playout worker was restarted",
+            )
+            self._off_air_since = None
+        entry = asrun.start(
+            session,
+            title=planned.title,
+            recording_id=planned.recording_id,
+            reason=planned.reason,
+            at=event.at,
+            slot_id=planned.slot_id,
+            alert_id=planned.alert_id,
+            offset_s=event.position_s,
+            source_key=planned.source_key,
+            detail=event.reason,
+        )
+        aired.entry_id = self._open_entry = entry.id
+        self._heard_at = event.at
+        if planned.source_key is not None and planned.cursor is not None:
+            cursors.save(
+                session,
+                planned.source_key,
+                planned.cursor,
+                expires_at=planned.cut_at if planned.slot_id is not None else None,
+                now=event.at,
+            )
 
     def _finish_command(self, session: Session, command_id: int, event: PlayoutEvent) -> None:
         command = session.get(PlayoutCommand, command_id)

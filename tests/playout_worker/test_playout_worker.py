@@ -5,128 +5,19 @@ says what went out and why."""
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from audio.models import Recording
-from audio.storage import Area, MediaStore
-from gateway import migrate
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from playlists.icecast import IcecastServer, fetch_server_counters
-from playlists.models import (
-    AsRunEntry,
-    CommandKind,
-    Playlist,
-    PlaylistItem,
-    PlayoutCommand,
-    ScheduleSlot,
-)
-from playlists.playout_worker import PlayoutWorker
-from tests.conftest import station_settings
-from tests.playout.conftest import ADMIN_PASSWORD, MOUNT, SOURCE_PASSWORD, Tones, wait_until
-
-
-@pytest.fixture
-def station(tmp_path: Path, icecast: IcecastServer) -> Iterator[tuple[Settings, Database]]:
-    settings = station_settings(
-        tmp_path,
-        stream={
-            "icecast_url": f"http://127.0.0.1:{icecast.settings.port}",
-            "mount": MOUNT,
-            "source_password": SOURCE_PASSWORD,
-            "admin_password": ADMIN_PASSWORD,
-        },
-    )
-    database = Database(settings.database.url)
-    migrate.upgrade(database)
-    yield settings, database
-    database.dispose()
-
-
-def add_recording(
-    settings: Settings,
-    database: Database,
-    path: Path,
-    title: str,
-    kind: str = "testimony",
-    duration: float = 2.0,
-) -> int:
-    stored = MediaStore(settings.media.dir).put(path, area=Area.LIBRARY, suffix=path.suffix)
-    with database.session() as session:
-        recording = Recording(
-            title=title,
-            kind=kind,
-            duration_s=duration,
-            loudness_lufs=-16.0,
-            true_peak_dbtp=-1.5,
-            media_path=stored.relative,
-            sha256=stored.sha256,
-        )
-        session.add(recording)
-        session.flush()
-        return recording.id
-
-
-def add_playlist(
-    database: Database, name: str, recording_ids: list[int], *, fallback: bool = False
-) -> int:
-    with database.session() as session:
-        playlist = Playlist(name=name, is_fallback=fallback)
-        playlist.items = [
-            PlaylistItem(position=n, recording_id=r) for n, r in enumerate(recording_ids)
-        ]
-        session.add(playlist)
-        session.flush()
-        return playlist.id
-
-
-class Running:
-    def __init__(self, worker: PlayoutWorker) -> None:
-        self.worker = worker
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            self.worker.run()
-        except BaseException as exc:
-            self.error = exc
-
-    def stop(self) -> None:
-        self.worker.request_stop()
-        self.thread.join(20)
-        assert not self.thread.is_alive()
-        if self.error is not None:
-            raise self.error
-
-
-@pytest.fixture
-def run_worker(station: tuple[Settings, Database]) -> Iterator[Callable[[], Running]]:
-    started: list[Running] = []
-
-    def start() -> Running:
-        running = Running(PlayoutWorker(*station))
-        started.append(running)
-        return running
-
-    yield start
-    for running in started:
-        if running.thread.is_alive():
-            running.stop()
-
-
-def log(database: Database) -> list[AsRunEntry]:
-    with database.session() as session:
-        return list(
-            session.scalars(select(AsRunEntry).order_by(AsRunEntry.started_at, AsRunEntry.id))
-        )
+from playlists.models import CommandKind, PlayoutCommand, ScheduleSlot
+from tests.playout.conftest import Tones, wait_until
+from tests.playout_worker.conftest import Running
+from tests.playout_worker.records import add_playlist, add_recording, log
 
 
 def test_the_fallback_fills_an_empty_schedule_item_after_item_on_one_connection(
