@@ -1,11 +1,26 @@
 """Schedule slots expanded into occurrences, in the station's time zone, and their clashes.
 
-A recurring slot is a wall-clock rule ("every weekday at 07:00 in America/Mexico_City"), so
-it is expanded on naive local times and only then given its zone: 07:00 stays 07:00 across a
-daylight-saving change, while its UTC time moves. Two edge cases follow the zoneinfo rules
-(PEP 495, fold=0): a local time that does not exist (skipped by a spring-forward change) is
-read with the offset from before the change, so it airs an hour later on the clock, and an
-ambiguous one (repeated at a fall-back change) airs at its first occurrence.
+A recurring slot is a wall-clock rule ("every Sunday from 02:30 to 03:30 in America/New_York"),
+so it is expanded on naive local times and only then placed in time: 07:00 stays 07:00 across
+a daylight-saving change, while its UTC time moves. Its local end is its local start plus its
+duration (the minutes of the panel form, end - start in the API), so its duration is how long
+it lasts on a normal day. A series whose first occurrence itself spans a change is no
+exception: its first occurrence is placed like the others.
+
+Both ends of an occurrence are then placed by one rule: each is the first instant at which the
+station's clock reads that local time or later. On a normal day that is the only instant that
+reads it. Where a change skips local times (spring), a time in the gap is the instant the clock
+jumps: a slot starting at 02:30 on a day when 02:00 becomes 03:00 starts at 03:00 and keeps its
+local end (03:30), and a slot whose whole span lies in the gap does not air that day, since its
+clock times never happen. Where a change repeats local times (autumn), a repeated time is its
+first pass, as in RFC 5545 and PEP 495 (fold=0); so the repeated hour goes to the slot the
+clock is in when it reaches the end of that hour: in New York on 2026-11-01, 00:30-01:30 airs
+00:30-01:30 EDT (one hour) and 01:30-02:30 airs from 01:30 EDT to 02:30 EST (two hours).
+
+Because that placement never runs backwards, slots that do not overlap on the clock of a
+normal week do not overlap on a change day either, and every occurrence that airs lasts its
+duration, less what a spring gap skips, plus at most what an autumn change repeats. A one-off
+slot is not a wall-clock rule: it airs from the instant it was given, for its duration.
 """
 
 from __future__ import annotations
@@ -31,6 +46,7 @@ class SlotRule:
     start: datetime
     """The first occurrence, timezone-aware."""
     duration: timedelta
+    """Its length on a normal day; a recurring slot ends at its local start plus this."""
     timezone: str
     rrule: str = ""
     until: datetime | None = None
@@ -62,32 +78,53 @@ def parse_rule(text: str, start: datetime, timezone: str) -> rrule:
     return parsed
 
 
-def _local_to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
-    return naive.replace(tzinfo=zone).astimezone(UTC)
+def _clock(moment: datetime, zone: ZoneInfo) -> datetime:
+    """What the station's clock reads at `moment`, as a naive local time."""
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _first_reading(naive: datetime, zone: ZoneInfo) -> datetime:
+    """The first instant at which the clock reads `naive` or later (see the module docstring)."""
+    first = naive.replace(tzinfo=zone).astimezone(UTC)
+    if _clock(first, zone) == naive:
+        return first
+    # Skipped by a change. Read with the offset after it (fold=1) the time falls before the
+    # jump, where the clock shows less; with the offset before it, after the jump, where the
+    # clock shows more. The jump lies between; zone changes fall on whole seconds.
+    low = int(naive.replace(tzinfo=zone, fold=1).timestamp())
+    high = int(first.timestamp()) + 1
+    while low < high:
+        middle = (low + high) // 2
+        if _clock(datetime.fromtimestamp(middle, UTC), zone) > naive:
+            high = middle
+        else:
+            low = middle + 1
+    return datetime.fromtimestamp(low, UTC)
+
+
+def _placed(rule: SlotRule, start: datetime, end: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """(start, end) instants of a slot's occurrences around [start, end), before filtering."""
+    if not rule.rrule:
+        begin = rule.start.astimezone(UTC)
+        yield begin, begin + rule.duration
+        return
+    zone = ZoneInfo(rule.timezone)
+    recurrence = parse_rule(rule.rrule, rule.start, rule.timezone)
+    margin = rule.duration + timedelta(days=1)
+    around = (_clock(start - margin, zone), _clock(end + margin, zone))
+    for naive in recurrence.between(*around, inc=True):
+        yield _first_reading(naive, zone), _first_reading(naive + rule.duration, zone)
 
 
 def occurrences(rule: SlotRule, start: datetime, end: datetime) -> Iterator[Occurrence]:
-    """Occurrences of one slot that overlap [start, end)."""
-    zone = ZoneInfo(rule.timezone)
+    """Occurrences of one slot that overlap [start, end); `until` and cancelled dates apply
+    to an occurrence's start as it airs."""
     cancelled = {datetime.fromisoformat(text).astimezone(UTC) for text in rule.exdates}
-    if not rule.rrule:
-        candidates: Iterable[datetime] = [rule.start.astimezone(UTC)]
-    else:
-        recurrence = parse_rule(rule.rrule, rule.start, rule.timezone)
-        window_start = (start - rule.duration - timedelta(days=1)).astimezone(zone)
-        window_end = (end + timedelta(days=1)).astimezone(zone)
-        candidates = (
-            _local_to_utc(naive, zone)
-            for naive in recurrence.between(
-                window_start.replace(tzinfo=None), window_end.replace(tzinfo=None), inc=True
-            )
-        )
-    for begin in candidates:
+    for begin, finish in _placed(rule, start, end):
         if rule.until is not None and begin > rule.until:
             continue
-        if begin in cancelled:
+        if begin in cancelled or finish <= begin:
             continue
-        finish = begin + rule.duration
         if finish > start and begin < end:
             yield Occurrence(begin, finish, rule.slot_id)
 

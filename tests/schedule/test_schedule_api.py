@@ -6,18 +6,22 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 from sqlalchemy import func, select
 
 from gateway.accounts import User
 from gateway.database import Database
+from gateway.factory import create_app
 from gateway.roles import Role
 from playlists.models import Playlist, ScheduleSlot
 from playlists.playlist_files import Entry, Known, match, parse_m3u, parse_xspf, to_m3u, to_xspf
-from tests.support import add_recordings, csrf_token, recording_sha
+from tests.conftest import station_settings
+from tests.support import add_recordings, csrf_token, log_in, recording_sha
 
 SHA = "ab" * 32
 
@@ -30,6 +34,26 @@ def recordings(database: Database) -> list[int]:
 @pytest.fixture
 def headers(api_token: Callable[[Role], str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token(Role.OPERATOR)}"}
+
+
+@pytest.fixture
+def new_york(tmp_path: Path, database: Database) -> FlaskClient:
+    """A station in America/New_York, whose clocks jump 02:00→03:00 on 2026-03-08."""
+    app: Flask = create_app(
+        station_settings(tmp_path, station={"timezone": "America/New_York"}), database=database
+    )
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def aired(
+    client: FlaskClient, headers: dict[str, str], since: str, until: str
+) -> list[dict[str, object]]:
+    """The expanded occurrences the API gives for [since, until)."""
+    response = client.get(
+        "/api/v1/schedule", query_string={"from": since, "to": until}, headers=headers
+    )
+    return list(response.get_json()["slots"])
 
 
 def slots(database: Database) -> int:
@@ -68,11 +92,7 @@ def test_a_weekday_programme_is_scheduled_and_a_clash_answers_409_naming_the_slo
         "end": "2026-12-03T14:00:00+00:00",
     }
     assert slots(database) == 1
-    week = client.get(
-        "/api/v1/schedule",
-        query_string={"from": "2026-11-30T00:00:00-06:00", "to": "2026-12-07T00:00:00-06:00"},
-        headers=headers,
-    ).get_json()["slots"]
+    week = aired(client, headers, "2026-11-30T00:00:00-06:00", "2026-12-07T00:00:00-06:00")
     assert [s["start"] for s in week] == [
         f"2026-{d}T13:00:00+00:00" for d in ("11-30", "12-01", "12-02", "12-03", "12-04")
     ]
@@ -205,3 +225,67 @@ def test_a_playlist_file_is_imported_from_the_panel(
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "Importada" in page and "entry 2: Nada" in page
+
+
+def test_a_sunday_grid_touching_in_the_spring_gap_is_accepted_and_airs_on_the_clock(
+    new_york: FlaskClient, headers: dict[str, str], recordings: list[int], database: Database
+) -> None:
+    """02:30 does not exist on 2026-03-08 in New York: that Sunday the first slot starts when
+    the clock jumps to 03:00 and still ends at 03:30, where the second one starts."""
+    for hour in (2, 3):
+        response = new_york.post(
+            "/api/v1/schedule",
+            json={
+                "recording_id": recordings[hour - 2],
+                "start": f"2026-03-01T0{hour}:30:00-05:00",
+                "end": f"2026-03-01T0{hour + 1}:30:00-05:00",
+                "rrule": "FREQ=WEEKLY;BYDAY=SU",
+            },
+            headers=headers,
+        )
+        assert response.status_code == 201, response.get_json()
+    assert slots(database) == 2
+    sundays = aired(new_york, headers, "2026-03-01T00:00:00-05:00", "2026-03-16T00:00:00-04:00")
+    assert [(s["start"], s["end"]) for s in sundays] == [
+        ("2026-03-01T07:30:00+00:00", "2026-03-01T08:30:00+00:00"),
+        ("2026-03-01T08:30:00+00:00", "2026-03-01T09:30:00+00:00"),
+        ("2026-03-08T07:00:00+00:00", "2026-03-08T07:30:00+00:00"),
+        ("2026-03-08T07:30:00+00:00", "2026-03-08T08:30:00+00:00"),
+        ("2026-03-15T06:30:00+00:00", "2026-03-15T07:30:00+00:00"),
+        ("2026-03-15T07:30:00+00:00", "2026-03-15T08:30:00+00:00"),
+    ]
+
+
+def test_the_panel_accepts_the_same_grid_and_still_refuses_a_real_clash_on_the_change_day(
+    new_york: FlaskClient,
+    make_user: Callable[..., User],
+    headers: dict[str, str],
+    recordings: list[int],
+    database: Database,
+) -> None:
+    """The third series starts on the change day itself: 01:00 for 90 minutes on the clock."""
+    assert log_in(new_york, make_user(Role.OPERATOR).username) == 302
+    form = {
+        "csrf_token": csrf_token(new_york, "/schedule/"),
+        "title": "Madrugada",
+        "content": f"r:{recordings[0]}",
+        "day": "2026-03-01",
+        "minutes": "60",
+        "repeat": "weekly",
+        "rrule": "",
+    }
+    for start in ("02:30", "03:30"):
+        assert new_york.post("/schedule/slots", data={**form, "start": start}).status_code == 302
+    early = {**form, "day": "2026-03-08", "start": "01:00", "minutes": "90"}
+    assert new_york.post("/schedule/slots", data=early).status_code == 302
+    clash = new_york.post(
+        "/schedule/slots",
+        data={**form, "day": "2026-03-08", "start": "03:15", "minutes": "10", "repeat": ""},
+    )
+    assert clash.status_code == 409 and "2026-03-08T07:00:00+00:00" in clash.get_data(as_text=True)
+    assert slots(database) == 3
+    sundays = aired(new_york, headers, "2026-03-08T00:00:00-05:00", "2026-03-16T00:00:00-04:00")
+    assert [(str(s["start"])[5:16], str(s["end"])[11:16]) for s in sundays] == [
+        ("03-08T06:00", "07:00"), ("03-08T07:00", "07:30"), ("03-08T07:30", "08:30"),
+        ("03-15T05:00", "06:30"), ("03-15T06:30", "07:30"), ("03-15T07:30", "08:30"),
+    ]  # fmt: skip
