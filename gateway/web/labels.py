@@ -40,7 +40,18 @@ LABELS: dict[str, LazyString] = {
     "panel": _l("panel"),
     "sms": _l("SMS"),
     "csv": _l("CSV import"),
+    "outage": _l("outage"),
+    "off_air": _l("off the air"),
+    "on air": _l("on air"),
+    "silence": _l("silence: nothing to air"),
+    "reconnecting": _l("reconnecting to Icecast"),
+    "standby": _l("on standby"),
+    "idle": _l("idle"),
+    "starting": _l("starting"),
 }
+
+TROUBLE = frozenset({"silence", "reconnecting"})
+"""Worker states that mean listeners hear nothing: shown as a fault, not as green."""
 
 
 def label(value: str) -> str | LazyString:

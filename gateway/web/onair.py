@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from audio.models import Recording
 from gateway.database import utcnow
@@ -13,6 +14,7 @@ from gateway.roles import ALL_ROLES
 from gateway.web.access import db_session, requires, settings
 from playlists import asrun
 from playlists.icecast import IcecastError, fetch_mount_status
+from playlists.models import Playlist
 from playlists.planner import coming_up
 
 blueprint = Blueprint("onair", __name__, url_prefix="/on-air")
@@ -51,6 +53,7 @@ def index() -> ResponseReturnValue:
         listeners = None
     since, until, day = _day_bounds(request.args.get("day"))
     rows = asrun.entries(db, since=since, until=until)
+    fallback = db.scalar(select(Playlist.name).where(Playlist.is_fallback).limit(1))
     return render_template(
         "onair/index.html",
         coming=coming_up(db, now),
@@ -61,6 +64,7 @@ def index() -> ResponseReturnValue:
         listeners=listeners,
         rows=rows,
         day=day,
+        fallback=fallback,
     )
 
 

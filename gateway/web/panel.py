@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
 from gateway.web.access import current_role, database, requires, settings
-from gateway.web.labels import label
+from gateway.web.labels import TROUBLE, label
 from gateway.web.navigation import visible_items
 from gateway.worker import live_heartbeats
 
@@ -31,4 +31,4 @@ def _navigation() -> dict[str, object]:
 def dashboard() -> ResponseReturnValue:
     beats = live_heartbeats(database(), now=utcnow())
     workers = {kind: [beat for beat in beats if beat.kind == kind] for kind in WORKER_KINDS}
-    return render_template("dashboard.html", workers=workers)
+    return render_template("dashboard.html", workers=workers, trouble=TROUBLE)

@@ -10,7 +10,8 @@ from flask.testing import FlaskClient
 from gateway.accounts import User
 from gateway.database import Database, utcnow
 from gateway.roles import Role
-from playlists.models import ScheduleSlot
+from gateway.worker import WorkerHeartbeat
+from playlists.models import Playlist, ScheduleSlot
 
 
 def test_the_on_air_page_lists_the_slots_coming_up(
@@ -31,3 +32,32 @@ def test_the_on_air_page_lists_the_slots_coming_up(
     page = client.get("/on-air/").get_data(as_text=True)
     assert "Voces de la sierra" in page
     assert "Icecast" in page
+
+
+def test_without_a_fallback_the_page_says_empty_hours_are_silent_and_never_promises_one(
+    client: FlaskClient, logged_in: Callable[[Role], User], database: Database
+) -> None:
+    logged_in(Role.OPERATOR)
+    page = client.get("/on-air/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert "suena la lista de relleno" not in page
+    assert "silencio" in page and "/schedule/playlists" in page
+    with database.session() as session:
+        session.add(Playlist(name="Música de la sierra", is_fallback=True))
+    page = client.get("/on-air/").get_data(as_text=True)
+    assert "Música de la sierra" in page and "/schedule/playlists" not in page
+
+
+def test_the_dashboard_shows_a_silent_playout_as_a_fault_in_the_panels_language(
+    client: FlaskClient, logged_in: Callable[[Role], User], database: Database
+) -> None:
+    now = utcnow()
+    with database.session() as session:
+        session.add(
+            WorkerHeartbeat(
+                kind="playout", host="radio", pid=4242, started_at=now, beat_at=now, state="silence"
+            )
+        )
+    logged_in(Role.OPERATOR)
+    page = client.get("/").get_data(as_text=True)
+    row = next(line for line in page.splitlines() if "4242" in line)
+    assert 'class="bad"' in row and "on air" not in row
