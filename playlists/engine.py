@@ -23,14 +23,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import Enum
-from pathlib import Path
 
 import vlc
 
-from playlists.fade import FadeError, render_fade_out
+from playlists.engine_state import AirPlan, Command, OnAir, Reconnect, Request
+from playlists.fade import FadeOut
 from playlists.playout_events import (
     Clock,
     Counters,
@@ -51,59 +49,6 @@ LATE_S = 0.5
 """A slot item starting later than this after its time says so in the log."""
 
 
-class _Command(Enum):
-    CUT_NOW = "cut_now"
-    PLAY_AT = "play_at"
-    PREEMPT = "preempt"
-    STOP = "stop"
-
-
-@dataclass(frozen=True)
-class _Request:
-    command: _Command
-    item: PlayoutItem | None = None
-    when: datetime | None = None
-
-
-@dataclass
-class _OnAir:
-    item: PlayoutItem | None
-    duration_s: float
-    start_s: float = 0.0
-    resumed: bool = False
-    announced: bool = False
-    fading: bool = False
-    switch_at: float | None = None
-    fade_path: Path | None = None
-    late_s: float = 0.0
-    """How late a slot's first item started (an alert held the air, say), for the log."""
-    announced_at: float = 0.0
-    """time.monotonic() when VLC reported it playing."""
-    switched_at: float = field(default_factory=time.monotonic)
-    """time.monotonic() when it was handed to VLC. The stream is paced by libshout's one
-    clock since the connection opened: the tens of milliseconds VLC takes to open the file
-    are caught up in a burst, so listeners are as far into the item as the wall-clock time
-    since this switch, while VLC's own clock runs ahead by what sits in its buffers."""
-
-    @property
-    def is_silence(self) -> bool:
-        return self.item is None
-
-
-@dataclass
-class _Reconnect:
-    at: float
-    backoff_s: float
-
-
-@dataclass
-class _Schedule:
-    slots: list[tuple[datetime, PlayoutItem]] = field(default_factory=list)
-    resume: list[tuple[PlayoutItem, float]] = field(default_factory=list)
-    preloaded: tuple[PlayoutItem, Probe] | None = None
-    ask_after: float = 0.0
-
-
 class PlayoutEngine:
     """Start it, feed it through `next_item`, steer it with cut_now/play_at/preempt."""
 
@@ -120,22 +65,22 @@ class PlayoutEngine:
         self._next_item = next_item
         self._on_event = on_event
         self._clock = clock
-        self._requests: queue.Queue[_Request] = queue.Queue()
+        self._requests: queue.Queue[Request] = queue.Queue()
         self._fault: queue.Queue[str] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._output: VlcOutput | None = None
-        self._on_air: _OnAir | None = None
-        self._plan = _Schedule()
-        self._reconnect: _Reconnect | None = None
+        self._on_air: OnAir | None = None
+        self._plan = AirPlan()
+        self._reconnect: Reconnect | None = None
         self._silent = False
         self._resume_after = 0.0
         self._silence = settings.work_dir / "silence.wav"
-        self._handlers: dict[_Command, Callable[[_Request], None]] = {
-            _Command.CUT_NOW: self._do_cut_now,
-            _Command.PLAY_AT: self._do_play_at,
-            _Command.PREEMPT: self._do_preempt,
+        self._handlers: dict[Command, Callable[[Request], None]] = {
+            Command.CUT_NOW: self._do_cut_now,
+            Command.PLAY_AT: self._do_play_at,
+            Command.PREEMPT: self._do_preempt,
         }
 
     @property
@@ -170,28 +115,35 @@ class PlayoutEngine:
         if self._startup_error is not None:
             raise RuntimeError("the playout engine could not start") from self._startup_error
 
-    def stop(self, *, timeout_s: float = 10.0) -> None:
-        """Cut what is on air, close the source connection and end the engine thread."""
+    def stop(self, *, timeout_s: float = 5.0) -> bool:
+        """Cut what is on air, close the source connection and end the engine thread.
+
+        libVLC can block the engine thread inside its stream output (a source login that
+        Icecast, still starting, never answers); stopping then gives up after `timeout_s` and
+        says so rather than hang the process: the thread is a daemon and ends with it.
+        """
         thread, self._thread = self._thread, None
         if thread is None:
-            return
-        self._requests.put(_Request(_Command.STOP))
+            return True
+        self._requests.put(Request(Command.STOP))
         thread.join(timeout_s)
         if thread.is_alive():
-            raise RuntimeError("the playout engine did not stop in time")
+            logger.error("the playout engine did not stop within %.0f s; leaving it", timeout_s)
+            return False
+        return True
 
     def cut_now(self) -> None:
-        self._requests.put(_Request(_Command.CUT_NOW))
+        self._requests.put(Request(Command.CUT_NOW))
 
     def play_at(self, item: PlayoutItem, when: datetime) -> None:
         """Cut whatever is airing at `when` and start `item` then."""
         if when.tzinfo is None:
             raise ValueError("play_at needs a timezone-aware time")
-        self._requests.put(_Request(_Command.PLAY_AT, item=item, when=when))
+        self._requests.put(Request(Command.PLAY_AT, item=item, when=when))
 
     def preempt(self, item: PlayoutItem) -> None:
         """Air `item` now and afterwards resume the interrupted item where it stopped."""
-        self._requests.put(_Request(_Command.PREEMPT, item=item))
+        self._requests.put(Request(Command.PREEMPT, item=item))
 
     def _run(self) -> None:
         try:
@@ -209,10 +161,10 @@ class PlayoutEngine:
     def _loop(self) -> None:
         while True:
             try:
-                request: _Request | None = self._requests.get(timeout=self.settings.tick_s)
+                request: Request | None = self._requests.get(timeout=self.settings.tick_s)
             except queue.Empty:
                 request = None
-            if request is not None and request.command is _Command.STOP:
+            if request is not None and request.command is Command.STOP:
                 self._end_on_air(EventKind.CUT, "engine stopped")
                 return
             try:
@@ -275,42 +227,31 @@ class PlayoutEngine:
             if remaining <= self.settings.preload_s:
                 self._plan.preloaded = self._fetch_playable()
 
-    def _fade_before_slot(self, on_air: _OnAir, now: datetime) -> None:
-        """Render the faded rest of the item ahead of a slot, then switch to it on time."""
-        fade_s = self.settings.fade_s
-        if fade_s <= 0 or on_air.item is None or not on_air.announced or not self._plan.slots:
+    def _fade_before_slot(self, on_air: OnAir, now: datetime) -> None:
+        """Fade the item out ahead of a slot (an alert holding the air is never faded)."""
+        item = on_air.item
+        if self.settings.fade_s <= 0 or item is None or item.holds_air or not on_air.announced:
             return
-        if on_air.item.holds_air:
+        if not self._plan.slots:
             return
-        if on_air.switch_at is not None and on_air.fade_path is not None:
-            if time.monotonic() >= on_air.switch_at:
-                self._vlc.play(on_air.fade_path)
-                on_air.switch_at = None
-            return
-        if on_air.fading:
-            return
-        until_slot = (self._plan.slots[0][0] - now).total_seconds()
-        lead = self.settings.fade_lead_s
-        heard = self._heard_position(on_air)
-        if until_slot > fade_s + lead or on_air.duration_s - heard < until_slot:
-            return
-        on_air.fading = True
-        start = heard + lead
-        target = self.settings.work_dir / "fade-out.wav"
-        try:
-            render_fade_out(
-                on_air.item.path,
-                target,
-                start_s=start,
-                fade_s=max(until_slot - lead, 0.1),
-                samplerate=self.settings.output.samplerate,
-                channels=self.settings.output.channels,
+        if on_air.fade is None:
+            settings = self.settings
+            on_air.fade = FadeOut(
+                settings.fade_s,
+                settings.fade_lead_s,
+                settings.work_dir / "fade-out.wav",
+                settings.output.samplerate,
+                settings.output.channels,
             )
-        except FadeError as exc:
-            logger.warning("no fade before the slot, cutting instead: %s", exc)
-            return
-        on_air.fade_path = target
-        on_air.switch_at = time.monotonic() + max(0.0, start - self._heard_position(on_air))
+        heard = self._heard_position(on_air)
+        switch_to = on_air.fade.step(
+            item.path,
+            until_slot_s=(self._plan.slots[0][0] - now).total_seconds(),
+            remaining_s=on_air.duration_s - heard,
+            heard=lambda: self._heard_position(on_air),
+        )
+        if switch_to is not None:
+            self._vlc.play(switch_to)
 
     def _leave_silence_if_fed(self) -> None:
         if self._plan.preloaded is None:
@@ -355,7 +296,7 @@ class PlayoutEngine:
             self._fail(item, probe.reason)
             return False
         self._vlc.play(item.path, start_s=start_s)
-        self._on_air = _OnAir(
+        self._on_air = OnAir(
             item, probe.duration_s, start_s=start_s, resumed=resumed, late_s=late_s
         )
         self._silent = False
@@ -363,7 +304,7 @@ class PlayoutEngine:
 
     def _air_silence(self) -> None:
         self._vlc.play(self._silence)
-        self._on_air = _OnAir(None, self.settings.silence_s, announced=True)
+        self._on_air = OnAir(None, self.settings.silence_s, announced=True)
         if not self._silent:
             self._silent = True
             self.counters.silences += 1
@@ -406,17 +347,17 @@ class PlayoutEngine:
         self.counters.failed_items += 1
         self._emit(EventKind.FAILED, item, reason=reason)
 
-    def _do_cut_now(self, _request: _Request) -> None:
+    def _do_cut_now(self, _request: Request) -> None:
         if self._on_air is not None and not self._on_air.is_silence:
             self._end_on_air(EventKind.CUT, "cut_now")
             self._advance()
 
-    def _do_play_at(self, request: _Request) -> None:
+    def _do_play_at(self, request: Request) -> None:
         assert request.item is not None and request.when is not None
         self._plan.slots.append((request.when, request.item))
         self._plan.slots.sort(key=lambda slot: slot[0])
 
-    def _do_preempt(self, request: _Request) -> None:
+    def _do_preempt(self, request: Request) -> None:
         assert request.item is not None
         probe = self._vlc.probe(request.item.path)
         if not probe.playable:
@@ -435,7 +376,7 @@ class PlayoutEngine:
         self._plan.resume.append((on_air.item, position))
         self._end_on_air(EventKind.INTERRUPTED, reason, position_s=position)
 
-    def _heard_position(self, on_air: _OnAir) -> float:
+    def _heard_position(self, on_air: OnAir) -> float:
         """Where listeners are in the item: VLC's clock, held back to the wall-clock time
         since it started, so a resumed item does not skip what was still buffered."""
         if not on_air.announced:
@@ -457,7 +398,7 @@ class PlayoutEngine:
         self._vlc.reconnect()
         while not self._fault.empty():
             self._fault.get_nowait()
-        self._reconnect = _Reconnect(time.monotonic(), self.settings.reconnect_first_s)
+        self._reconnect = Reconnect(time.monotonic(), self.settings.reconnect_first_s)
 
     def _try_reconnect(self) -> None:
         pending = self._reconnect

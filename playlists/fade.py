@@ -9,8 +9,14 @@ closes the item.
 
 from __future__ import annotations
 
+import logging
 import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 PAD_S = 1.0
 
@@ -33,3 +39,45 @@ def render_fade_out(
     if result.returncode != 0 or not target.exists():
         raise FadeError(result.stderr.strip() or "ffmpeg wrote nothing")
     return target
+
+
+@dataclass
+class FadeOut:
+    """One item's fade before a slot: rendered once, `lead_s` ahead of where listeners are,
+    then switched to when they reach that point."""
+
+    fade_s: float
+    lead_s: float
+    target: Path
+    samplerate: int
+    channels: int
+    started: bool = False
+    switch_at: float | None = None
+
+    def step(
+        self, source: Path, *, until_slot_s: float, remaining_s: float, heard: Callable[[], float]
+    ) -> Path | None:
+        """Called every tick while a slot is coming: the file to switch to now, if any."""
+        if self.switch_at is not None:
+            if time.monotonic() < self.switch_at:
+                return None
+            self.switch_at = None
+            return self.target
+        if self.started or until_slot_s > self.fade_s + self.lead_s or remaining_s < until_slot_s:
+            return None
+        self.started = True
+        start = heard() + self.lead_s
+        try:
+            render_fade_out(
+                source,
+                self.target,
+                start_s=start,
+                fade_s=max(until_slot_s - self.lead_s, 0.1),
+                samplerate=self.samplerate,
+                channels=self.channels,
+            )
+        except FadeError as exc:
+            logger.warning("no fade before the slot, cutting instead: %s", exc)
+            return None
+        self.switch_at = time.monotonic() + max(0.0, start - heard())
+        return None
