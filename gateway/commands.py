@@ -82,10 +82,15 @@ def web_command(host: str, port: int) -> None:
 def icecast_command() -> None:
     """Run the local Icecast of the embedded default until told to stop (used by serve)."""
     from playlists.icecast import IcecastError, IcecastServer
-    from playlists.stream_config import icecast_settings
+    from playlists.standby_stream import StandbySource
+    from playlists.stream_config import icecast_settings, output_settings, standby_mount
 
     settings = app_settings()
-    server = IcecastServer(icecast_settings(settings), settings.stream.local_icecast_dir.resolve())
+    directory = settings.stream.local_icecast_dir.resolve()
+    server = IcecastServer(icecast_settings(settings), directory)
+    standby = StandbySource(
+        output_settings(settings), standby_mount(settings), directory / "log" / "standby.log"
+    )
     stopping = threading.Event()
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -99,10 +104,14 @@ def icecast_command() -> None:
         fail(f"cannot start the local Icecast: {exc}")
     click.echo(f"Icecast on {settings.stream.icecast_url}{settings.stream.mount}")
     try:
-        while not stopping.wait(1.0):
+        while True:
+            standby.ensure_running()
+            if stopping.wait(1.0):
+                break
             if not server.running:
                 fail(f"the local Icecast stopped: {server.log_tail(5)}")
     finally:
+        standby.stop()
         server.stop()
 
 

@@ -60,6 +60,10 @@ class IcecastSettings:
     admin_email: str = "radio@localhost"
     source_timeout_s: int = 10
     burst_size_bytes: int = 65536
+    standby_mount: str | None = None
+    """A hidden mount (fed by playlists/standby_stream.py) that listeners of `mount` move to
+    while it has no source, and back from as soon as it has one again: a playout restart
+    or reconnection then never disconnects them."""
 
     @property
     def base_url(self) -> str:
@@ -91,6 +95,13 @@ def config_xml(settings: IcecastSettings, *, directory: Path, run_as: str | None
     mount = ElementTree.SubElement(root, "mount", {"type": "normal"})
     _leaf(mount, "mount-name", settings.mount)
     _leaf(mount, "max-listeners", str(settings.max_listeners))
+    if settings.standby_mount is not None:
+        _leaf(mount, "fallback-mount", settings.standby_mount)
+        _leaf(mount, "fallback-override", "1")
+        standby = ElementTree.SubElement(root, "mount", {"type": "normal"})
+        _leaf(standby, "mount-name", settings.standby_mount)
+        _leaf(standby, "hidden", "1")
+        _leaf(standby, "public", "0")
     _leaf(root, "fileserve", "1")
     paths = ElementTree.SubElement(root, "paths")
     _leaf(paths, "basedir", "/usr/share/icecast2")

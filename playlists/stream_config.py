@@ -18,7 +18,13 @@ def icecast_settings(settings: Settings) -> IcecastSettings:
         admin_password=stream.admin_password,
         mount=stream.mount,
         location=settings.station.name,
+        standby_mount=standby_mount(settings),
     )
+
+
+def standby_mount(settings: Settings) -> str:
+    """The hidden mount listeners wait on while the programme has no source."""
+    return f"{settings.stream.mount.rstrip('/')}-standby"
 
 
 def output_settings(settings: Settings) -> OutputSettings:
