@@ -52,6 +52,7 @@ class _Command(Enum):
     CUT_NOW = "cut_now"
     PLAY_AT = "play_at"
     PREEMPT = "preempt"
+    RESTART_SOURCE = "restart_source"
     STOP = "stop"
 
 
@@ -60,6 +61,8 @@ class _Request:
     command: _Command
     item: PlayoutItem | None = None
     when: datetime | None = None
+    reason: str = ""
+    item_id: str | None = None
 
 
 @dataclass
@@ -127,6 +130,7 @@ class PlayoutEngine:
             _Command.CUT_NOW: self._do_cut_now,
             _Command.PLAY_AT: self._do_play_at,
             _Command.PREEMPT: self._do_preempt,
+            _Command.RESTART_SOURCE: self._do_restart_source,
         }
 
     @property
@@ -161,8 +165,14 @@ class PlayoutEngine:
         if thread.is_alive():
             raise RuntimeError("the playout engine did not stop in time")
 
-    def cut_now(self) -> None:
-        self._requests.put(_Request(_Command.CUT_NOW))
+    def cut_now(self, *, reason: str = "cut_now", item_id: str | None = None) -> None:
+        """Cut what is on air (only if it is still `item_id`, when given) and go on."""
+        self._requests.put(_Request(_Command.CUT_NOW, reason=reason, item_id=item_id))
+
+    def restart_source(self, reason: str) -> None:
+        """Drop the source connection, connect again and air what the caller gives next (not
+        what was on air): for a stream heard dead while libVLC reports nothing wrong."""
+        self._requests.put(_Request(_Command.RESTART_SOURCE, reason=reason))
 
     def play_at(self, item: PlayoutItem, when: datetime) -> None:
         """Cut whatever is airing at `when` and start `item` then."""
@@ -370,10 +380,17 @@ class PlayoutEngine:
         self.counters.failed_items += 1
         self._emit(EventKind.FAILED, item, reason=reason)
 
-    def _do_cut_now(self, _request: _Request) -> None:
-        if self._on_air is not None and not self._on_air.is_silence:
-            self._end_on_air(EventKind.CUT, "cut_now")
+    def _do_cut_now(self, request: _Request) -> None:
+        on_air = self._on_air
+        if on_air is None or on_air.item is None:
+            return
+        if request.item_id is None or on_air.item.item_id == request.item_id:
+            self._end_on_air(EventKind.CUT, request.reason)
             self._advance()
+
+    def _do_restart_source(self, request: _Request) -> None:
+        self._end_on_air(EventKind.CUT, request.reason)
+        self._fault.put(request.reason)
 
     def _do_play_at(self, request: _Request) -> None:
         assert request.item is not None and request.when is not None
