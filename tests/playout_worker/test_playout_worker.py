@@ -9,6 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -32,17 +33,20 @@ from tests.conftest import station_settings
 from tests.playout.conftest import ADMIN_PASSWORD, MOUNT, SOURCE_PASSWORD, Tones, wait_until
 
 
+def on_icecast(root: Path, icecast: IcecastServer, **sections: dict[str, Any]) -> Settings:
+    """A station under `root` streaming to the test's Icecast, with section overrides."""
+    stream = {
+        "icecast_url": f"http://127.0.0.1:{icecast.settings.port}",
+        "mount": MOUNT,
+        "source_password": SOURCE_PASSWORD,
+        "admin_password": ADMIN_PASSWORD,
+    }
+    return station_settings(root, stream=stream, **sections)
+
+
 @pytest.fixture
 def station(tmp_path: Path, icecast: IcecastServer) -> Iterator[tuple[Settings, Database]]:
-    settings = station_settings(
-        tmp_path,
-        stream={
-            "icecast_url": f"http://127.0.0.1:{icecast.settings.port}",
-            "mount": MOUNT,
-            "source_password": SOURCE_PASSWORD,
-            "admin_password": ADMIN_PASSWORD,
-        },
-    )
+    settings = on_icecast(tmp_path, icecast)
     database = Database(settings.database.url)
     migrate.upgrade(database)
     yield settings, database
