@@ -40,6 +40,10 @@ LABELS: dict[str, LazyString] = {
     "panel": _l("panel"),
     "sms": _l("SMS"),
     "csv": _l("CSV import"),
+    "monitor": _l("air monitor"),
+    "dead_air": _l("dead air"),
+    "silent": _l("silent"),
+    "unreachable": _l("unreachable"),
 }
 
 
