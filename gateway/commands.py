@@ -50,7 +50,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 @click.option("--once", is_flag=True, help="stop when there is nothing left to do")
 @with_appcontext
 def worker_command(kind: str, once: bool) -> None:
-    """Run one worker alone (playout, transcribe or sms)."""
+    """Run one worker alone (playout, transcribe, sms or monitor)."""
     worker = build_worker(WorkerKind(kind), app_settings(), app_database())
     worker.claim_process()
     worker.install_signal_handlers()

@@ -8,7 +8,8 @@ Packages add their own families by registering a function with `register_source`
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector, CollectorRegistry
@@ -98,6 +99,57 @@ def _delivery_metrics(session: Session) -> Iterator[Metric]:
     ):
         voice.add_metric([status], count)
     yield voice
+
+
+STREAM_HEARD_STALE = timedelta(seconds=30)
+"""A heard state older than this says nothing about the stream: the monitor is not running."""
+
+
+@dataclass(frozen=True)
+class StreamHeardNow:
+    """The stream as the air monitor last heard it, with the silence counted up to now."""
+
+    state: str
+    up: bool
+    silence_s: float
+    listeners: int | None
+
+
+def stream_heard(session: Session, *, now: datetime) -> StreamHeardNow | None:
+    """None when no monitor has reported within STREAM_HEARD_STALE."""
+    from playlists.models import StreamHeard
+
+    row = session.get(StreamHeard, 1)
+    if row is None or row.updated_at < now - STREAM_HEARD_STALE:
+        return None
+    silence = (now - row.dead_since).total_seconds() if row.dead_since else 0.0
+    return StreamHeardNow(
+        state=row.state, up=row.state == "ok", silence_s=max(silence, 0.0), listeners=row.listeners
+    )
+
+
+@register_source
+def _stream_metrics(session: Session) -> Iterator[Metric]:
+    """The stream as heard by the air monitor; absent while no monitor reports, so that
+    `absent(altavoz_stream_up)` catches a monitor that is down."""
+    heard = stream_heard(session, now=utcnow())
+    if heard is None:
+        return
+    up = GaugeMetricFamily("altavoz_stream_up", "1 when the air monitor hears sound on the stream")
+    up.add_metric([], 1 if heard.up else 0)
+    yield up
+    silence = GaugeMetricFamily(
+        "altavoz_stream_silence_seconds",
+        "Seconds the stream has been silent or unreachable, as the air monitor hears it",
+    )
+    silence.add_metric([], round(heard.silence_s, 1))
+    yield silence
+    if heard.listeners is not None:
+        listeners = GaugeMetricFamily(
+            "altavoz_stream_listeners", "Listeners on the mount, from Icecast's status page"
+        )
+        listeners.add_metric([], heard.listeners)
+        yield listeners
 
 
 class DatabaseCollector(Collector):

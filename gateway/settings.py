@@ -168,6 +168,67 @@ class AlertSettings(_Section):
     repeats: int = Field(2, ge=1, le=10)
 
 
+MONITOR_PLACEHOLDERS = {"station": "", "since": "", "at": "", "duration": ""}
+"""What the monitor's texts may name: the station, when the dead air began, when it ended,
+and how long it lasted."""
+
+
+class MonitorSettings(_Section):
+    """The air monitor: a listener on the station's own mount that acts on dead air."""
+
+    enabled: bool = True
+    silence_s: float = Field(5.0, gt=0.0, le=600.0)
+    silence_db: float = Field(-50.0, ge=-120.0, lt=0.0)
+    alert_after_s: float = Field(60.0, gt=0.0)
+    restart_every_s: float = Field(30.0, gt=0.0)
+    staff_numbers: tuple[str, ...] = ()
+    station_id_text: str = Field("Está escuchando {station}.", min_length=1, max_length=500)
+    alert_text: str = Field(
+        "{station}: no se oye nada en el stream desde las {since}. Revisen la emisión.",
+        min_length=1,
+        max_length=500,
+    )
+    over_text: str = Field(
+        "{station}: el audio volvió al aire a las {at}, tras {duration} sin audio.",
+        min_length=1,
+        max_length=500,
+    )
+
+    @field_validator("staff_numbers", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """An environment variable gives one string: numbers separated by commas."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("staff_numbers")
+    @classmethod
+    def _e164_numbers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        import phonenumbers
+
+        for number in value:
+            try:
+                parsed = phonenumbers.parse(number, None)
+            except phonenumbers.NumberParseException:
+                raise ValueError(f"{number!r} is not an E.164 number (+ and digits)") from None
+            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if e164 != number or not phonenumbers.is_valid_number(parsed):
+                raise ValueError(f"{number!r} is not a valid E.164 number (+ and digits)")
+        return value
+
+    @field_validator("station_id_text", "alert_text", "over_text")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        try:
+            value.format(**MONITOR_PLACEHOLDERS)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"may only use the placeholders {', '.join(MONITOR_PLACEHOLDERS)} ({exc})"
+            ) from None
+        return value
+
+
 class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(5000, ge=1, le=65535)
@@ -188,6 +249,7 @@ class Settings(_Section):
     smpp: SmppSettings = SmppSettings()
     transcription: TranscriptionSettings = TranscriptionSettings()
     alerts: AlertSettings = AlertSettings()
+    monitor: MonitorSettings = MonitorSettings()
     web: WebSettings = WebSettings()
 
 

@@ -15,6 +15,7 @@ class WorkerKind(StrEnum):
     PLAYOUT = "playout"
     TRANSCRIBE = "transcribe"
     SMS = "sms"
+    MONITOR = "monitor"
 
 
 WorkerFactory = Callable[[Settings, Database], Worker]
@@ -51,6 +52,12 @@ def _playout(settings: Settings, database: Database) -> Worker:
     return PlayoutWorker(settings, database)
 
 
+def _monitor(settings: Settings, database: Database) -> Worker:
+    from gateway.air_monitor import MonitorWorker
+
+    return MonitorWorker(settings, database)
+
+
 def _transcribe(settings: Settings, database: Database) -> Worker:
     from audio.transcribe_worker import TranscribeWorker
 
@@ -61,6 +68,7 @@ FACTORIES: dict[WorkerKind, WorkerFactory] = {kind: _heartbeat_only(kind) for ki
 FACTORIES[WorkerKind.SMS] = _sms
 FACTORIES[WorkerKind.TRANSCRIBE] = _transcribe
 FACTORIES[WorkerKind.PLAYOUT] = _playout
+FACTORIES[WorkerKind.MONITOR] = _monitor
 
 
 def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Worker:
@@ -70,9 +78,12 @@ def build_worker(kind: WorkerKind, settings: Settings, database: Database) -> Wo
 def process_count(kind: WorkerKind, settings: Settings) -> int:
     """How many processes of this kind `altavoz serve` runs: transcription uses every core
     (Vosk decodes on one core per process); playout runs one on air and one on standby
-    (gateway/standby.py) to take over at once if it dies; the others run once."""
+    (gateway/standby.py) to take over at once if it dies; the air monitor not at all when it
+    is off; the others run once."""
     if kind is WorkerKind.TRANSCRIBE:
         return settings.transcription.workers or os.cpu_count() or 1
     if kind is WorkerKind.PLAYOUT:
         return 2
+    if kind is WorkerKind.MONITOR:
+        return 1 if settings.monitor.enabled else 0
     return 1

@@ -177,3 +177,31 @@ def to_csv(rows: list[AsRunEntry], *, zone: tzinfo) -> str:
             ]
         )
     return out.getvalue()
+
+
+def dead_air(session: Session, *, since: datetime, until: datetime, detail: str) -> AsRunEntry:
+    """A line for an incident of dead air heard by the monitor, written when the staff are
+    told and extended (`dead_air_goes_on`) until sound is back; it is never "open", so it
+    neither counts as what is on air nor is closed by the next item."""
+    entry = AsRunEntry(
+        title="",
+        recording_id=None,
+        reason=AirReason.MONITOR.value,
+        started_at=since,
+        ended_at=until,
+        status=AsRunStatus.DEAD_AIR.value,
+        detail=detail[:1000],
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def dead_air_goes_on(
+    session: Session, entry_id: int, *, until: datetime, detail: str | None = None
+) -> None:
+    entry = session.get(AsRunEntry, entry_id)
+    if entry is not None and entry.status == AsRunStatus.DEAD_AIR.value:
+        entry.ended_at = until
+        if detail is not None:
+            entry.detail = detail[:1000]

@@ -81,6 +81,7 @@ class PlayoutEngine:
             Command.CUT_NOW: self._do_cut_now,
             Command.PLAY_AT: self._do_play_at,
             Command.PREEMPT: self._do_preempt,
+            Command.RESTART_SOURCE: self._do_restart_source,
         }
 
     @property
@@ -132,8 +133,14 @@ class PlayoutEngine:
             return False
         return True
 
-    def cut_now(self) -> None:
-        self._requests.put(Request(Command.CUT_NOW))
+    def cut_now(self, *, reason: str = "cut_now", item_id: str | None = None) -> None:
+        """Cut what is on air (only if it is still `item_id`, when given) and go on."""
+        self._requests.put(Request(Command.CUT_NOW, reason=reason, item_id=item_id))
+
+    def restart_source(self, reason: str) -> None:
+        """Drop the source connection, connect again and air what the caller gives next (not
+        what was on air): for a stream heard dead while libVLC reports nothing wrong."""
+        self._requests.put(Request(Command.RESTART_SOURCE, reason=reason))
 
     def play_at(self, item: PlayoutItem, when: datetime) -> None:
         """Cut whatever is airing at `when` and start `item` then."""
@@ -347,10 +354,17 @@ class PlayoutEngine:
         self.counters.failed_items += 1
         self._emit(EventKind.FAILED, item, reason=reason)
 
-    def _do_cut_now(self, _request: Request) -> None:
-        if self._on_air is not None and not self._on_air.is_silence:
-            self._end_on_air(EventKind.CUT, "cut_now")
+    def _do_cut_now(self, request: Request) -> None:
+        on_air = self._on_air
+        if on_air is None or on_air.item is None:
+            return
+        if request.item_id is None or on_air.item.item_id == request.item_id:
+            self._end_on_air(EventKind.CUT, request.reason)
             self._advance()
+
+    def _do_restart_source(self, request: Request) -> None:
+        self._end_on_air(EventKind.CUT, request.reason)
+        self._fault.put(request.reason)
 
     def _do_play_at(self, request: Request) -> None:
         assert request.item is not None and request.when is not None

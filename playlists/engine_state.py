@@ -18,6 +18,7 @@ class Command(Enum):
     CUT_NOW = "cut_now"
     PLAY_AT = "play_at"
     PREEMPT = "preempt"
+    RESTART_SOURCE = "restart_source"
     STOP = "stop"
 
 
@@ -26,6 +27,8 @@ class Request:
     command: Command
     item: PlayoutItem | None = None
     when: datetime | None = None
+    reason: str = ""
+    item_id: str | None = None
 
 
 @dataclass

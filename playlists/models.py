@@ -25,6 +25,8 @@ class AirReason(StrEnum):
     ALERT = "alert"
     OUTAGE = "outage"
     """Nothing went out: the playout worker was down (its row spans the dead air)."""
+    MONITOR = "monitor"
+    """Put there by the air monitor: a station ID after a restart, or a dead-air incident."""
 
 
 class AsRunStatus(StrEnum):
@@ -34,10 +36,15 @@ class AsRunStatus(StrEnum):
     INTERRUPTED = "interrupted"
     SKIPPED = "skipped"
     OFF_AIR = "off_air"
+    DEAD_AIR = "dead_air"
+    """A dead-air incident: nothing was heard from the stream between start and end."""
 
 
 class CommandKind(StrEnum):
     PREEMPT = "preempt"
+    SKIP = "skip"
+    RESTART_SOURCE = "restart_source"
+    STATION_ID = "station_id"
 
 
 class Playlist(Base):
@@ -139,3 +146,22 @@ class PlayoutCommand(Base):
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result: Mapped[str] = mapped_column(Text, default="")
+
+
+class StreamHeard(Base):
+    """The stream as the air monitor hears it: one row (id 1), rewritten every few seconds."""
+
+    __tablename__ = "stream_heard"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    """ok, silent or unreachable."""
+    dead_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Since when nothing has been heard (silent or unreachable); None while sound is."""
+    silence_s: Mapped[float] = mapped_column(Float, default=0.0)
+    level_db: Mapped[float | None] = mapped_column(Float, nullable=True)
+    listeners: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """From Icecast's status page; None when it could not be read."""
+    incident_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The as-run line of the dead-air incident still open, if any."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

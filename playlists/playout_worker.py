@@ -12,6 +12,7 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from audio.models import Recording
 from audio.storage import MediaStore, StorageError
+from audio.tts import SpeechError
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.standby import wait_to_be_active
@@ -30,6 +32,7 @@ from playlists.engine import PlayoutEngine
 from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
 from playlists.planner import PlannedItem, Planner
 from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem
+from playlists.station_id import station_id_audio
 from playlists.stream_config import output_settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,13 @@ class PlayoutWorker(Worker):
         self._heard_at = utcnow()
         self._off_air_since: datetime | None = None
         self._air_lock: int | None = None
+        self._created_at = utcnow()
+        self._commands: dict[CommandKind, Callable[[Session, PlayoutCommand], None]] = {
+            CommandKind.PREEMPT: self._preempt,
+            CommandKind.SKIP: self._skip,
+            CommandKind.RESTART_SOURCE: self._restart_source,
+            CommandKind.STATION_ID: self._station_id,
+        }
 
     def setup(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +96,7 @@ class PlayoutWorker(Worker):
         )
         if self._air_lock is None:
             return
+        self._created_at = utcnow()
         resume = self._recover()
         stream = self.settings.stream
         self.engine = PlayoutEngine(
@@ -283,7 +294,7 @@ class PlayoutWorker(Worker):
         (self.work_dir / f"alert-{command_id}.wav").unlink(missing_ok=True)
 
     def _take_commands(self) -> bool:
-        """Claim waiting preempt commands (one worker takes each) and air them now."""
+        """Claim waiting commands (one worker takes each) and carry them out now."""
         assert self.engine is not None
         now = utcnow()
         with self.database.session() as session:
@@ -304,28 +315,91 @@ class PlayoutWorker(Worker):
                 if getattr(claimed, "rowcount", 0):
                     taken.append(command_id)
         for command_id in taken:
-            self._preempt(command_id)
+            with self.database.session() as session:
+                command = session.get(PlayoutCommand, command_id)
+                assert command is not None
+                try:
+                    handler = self._commands[CommandKind(command.kind)]
+                except ValueError:
+                    command.done_at = utcnow()
+                    command.result = f"unknown command {command.kind!r}"
+                    continue
+                handler(session, command)
         return bool(taken)
 
-    def _preempt(self, command_id: int) -> None:
+    def _preempt(self, session: Session, command: PlayoutCommand) -> None:
         assert self.engine is not None
-        with self.database.session() as session:
-            command = session.get(PlayoutCommand, command_id)
-            assert command is not None
-            if command.kind != CommandKind.PREEMPT.value:
-                command.done_at = utcnow()
-                command.result = f"unknown command {command.kind!r}"
-                return
-            payload = dict(command.payload or {})
-            try:
-                planned = self._alert_item(session, command_id, payload)
-            except (AlertAudioError, StorageError) as exc:
-                log.error("alert %s cannot go on air: %s", payload.get("alert_id"), exc)
-                command.done_at = utcnow()
-                command.result = f"failed: {exc}"
-                self.items_failed += 1
-                return
-        self.engine.preempt(self._register(planned, command_id=command_id))
+        payload = dict(command.payload or {})
+        try:
+            planned = self._alert_item(session, command.id, payload)
+        except (AlertAudioError, StorageError) as exc:
+            log.error("alert %s cannot go on air: %s", payload.get("alert_id"), exc)
+            command.done_at = utcnow()
+            command.result = f"failed: {exc}"
+            self.items_failed += 1
+            return
+        self.engine.preempt(self._register(planned, command_id=command.id))
+
+    def _skip(self, session: Session, command: PlayoutCommand) -> None:
+        """The air monitor heard this item silent: cut it, if it is still the one on air."""
+        assert self.engine is not None
+        payload = command.payload or {}
+        entry_id = payload.get("entry_id")
+        with self._lock:
+            on_air = [
+                key
+                for key, aired in self._aired.items()
+                if entry_id is not None and aired.entry_id == entry_id
+            ]
+        command.done_at = utcnow()
+        command.result = "cut" if on_air else "no longer on air"
+        for item_id in on_air:
+            detail = str(payload.get("detail") or "skipped by the air monitor")
+            self.engine.cut_now(reason=detail, item_id=item_id)
+
+    def _restart_source(self, session: Session, command: PlayoutCommand) -> None:
+        """Reconnect to Icecast, unless this worker connected after it was asked: a needless
+        restart would drop every listener."""
+        assert self.engine is not None
+        if self._asked_before_start(command):
+            return
+        command.done_at = utcnow()
+        self.engine.restart_source(str((command.payload or {}).get("detail") or "monitor"))
+        command.result = "restarted"
+
+    def _station_id(self, session: Session, command: PlayoutCommand) -> None:
+        """Air the spoken station ID (the monitor asks for it when there is no fallback)."""
+        assert self.engine is not None
+        if self._asked_before_start(command):
+            return
+        text = str((command.payload or {}).get("text") or self.settings.station.name)
+        try:
+            path = station_id_audio(
+                text, voice=self.settings.alerts.tts_voice, work_dir=self.work_dir
+            )
+        except SpeechError as exc:
+            log.error("the station ID cannot be spoken: %s", exc)
+            command.done_at = utcnow()
+            command.result = f"failed: {exc}"
+            self.items_failed += 1
+            return
+        planned = PlannedItem(
+            key=f"station-id:{command.id}",
+            path=path,
+            title=text,
+            recording_id=None,
+            reason=AirReason.MONITOR,
+        )
+        self.engine.preempt(self._register(planned, command_id=command.id))
+
+    def _asked_before_start(self, command: PlayoutCommand) -> bool:
+        """Close a monitor's command left from before this worker started: it connected
+        afresh since, and a needless restart would drop every listener."""
+        if command.created_at >= self._created_at:
+            return False
+        command.done_at = utcnow()
+        command.result = "not needed: the source connected since"
+        return True
 
     def _alert_item(
         self, session: Session, command_id: int, payload: dict[str, object]

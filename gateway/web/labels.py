@@ -48,6 +48,10 @@ LABELS: dict[str, LazyString] = {
     "standby": _l("on standby"),
     "idle": _l("idle"),
     "starting": _l("starting"),
+    "monitor": _l("air monitor"),
+    "dead_air": _l("dead air"),
+    "silent": _l("silent"),
+    "unreachable": _l("unreachable"),
 }
 
 TROUBLE = frozenset({"silence", "reconnecting"})

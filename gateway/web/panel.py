@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from gateway.database import utcnow
+from gateway.metrics import stream_heard
 from gateway.roles import ALL_ROLES
 from gateway.web.access import current_role, database, requires, settings
 from gateway.web.labels import TROUBLE, label
@@ -14,7 +15,7 @@ from gateway.worker import live_heartbeats
 
 blueprint = Blueprint("panel", __name__)
 
-WORKER_KINDS = ("playout", "transcribe", "sms")
+WORKER_KINDS = ("playout", "monitor", "transcribe", "sms")
 
 
 @blueprint.app_context_processor
@@ -31,4 +32,6 @@ def _navigation() -> dict[str, object]:
 def dashboard() -> ResponseReturnValue:
     beats = live_heartbeats(database(), now=utcnow())
     workers = {kind: [beat for beat in beats if beat.kind == kind] for kind in WORKER_KINDS}
-    return render_template("dashboard.html", workers=workers, trouble=TROUBLE)
+    with database().session() as session:
+        heard = stream_heard(session, now=utcnow())
+    return render_template("dashboard.html", workers=workers, heard=heard, trouble=TROUBLE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,17 +21,20 @@ from tests.playout.conftest import ADMIN_PASSWORD, MOUNT, SOURCE_PASSWORD, iceca
 __all__ = ["icecast", "tones"]
 
 
+def on_icecast(root: Path, icecast: IcecastServer, **sections: dict[str, Any]) -> Settings:
+    """A station under `root` streaming to the test's Icecast, with section overrides."""
+    stream = {
+        "icecast_url": f"http://127.0.0.1:{icecast.settings.port}",
+        "mount": MOUNT,
+        "source_password": SOURCE_PASSWORD,
+        "admin_password": ADMIN_PASSWORD,
+    }
+    return station_settings(root, stream=stream, **sections)
+
+
 @pytest.fixture
 def station(tmp_path: Path, icecast: IcecastServer) -> Iterator[tuple[Settings, Database]]:
-    settings = station_settings(
-        tmp_path,
-        stream={
-            "icecast_url": f"http://127.0.0.1:{icecast.settings.port}",
-            "mount": MOUNT,
-            "source_password": SOURCE_PASSWORD,
-            "admin_password": ADMIN_PASSWORD,
-        },
-    )
+    settings = on_icecast(tmp_path, icecast)
     database = Database(settings.database.url)
     migrate.upgrade(database)
     yield settings, database
