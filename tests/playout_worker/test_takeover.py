@@ -123,7 +123,11 @@ def test_a_killed_playout_worker_is_replaced_at_once_and_its_item_goes_on_where_
         what="the new source",
     )
     print("source back after", time.monotonic() - kill_time)
-    assert fetch_server_counters(icecast.settings).source_client_connections == 2
+    wait_until(
+        lambda: fetch_server_counters(icecast.settings).source_client_connections == 2,
+        timeout_s=10,
+        what="Icecast to count the standby's connection (its statistics lag a little)",
+    )
     wait_until(
         lambda: any(e.recording_id == after for e in log(database)),
         timeout_s=20,
