@@ -130,6 +130,18 @@ def skipped(
     )
 
 
+def skipped_since(session: Session, since: datetime, *, limit: int = 20) -> list[AsRunEntry]:
+    """Items that could not be played lately (missing or broken files): an operator's to-do."""
+    return list(
+        session.scalars(
+            select(AsRunEntry)
+            .where(AsRunEntry.status == AsRunStatus.SKIPPED.value, AsRunEntry.started_at >= since)
+            .order_by(AsRunEntry.started_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def now_playing(session: Session) -> AsRunEntry | None:
     return session.scalar(
         select(AsRunEntry)

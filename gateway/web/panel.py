@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
@@ -12,8 +14,12 @@ from gateway.web.access import current_role, database, requires, settings
 from gateway.web.labels import TROUBLE, label
 from gateway.web.navigation import visible_items
 from gateway.worker import live_heartbeats
+from playlists import asrun
 
 blueprint = Blueprint("panel", __name__)
+
+SKIPPED_SHOWN_FOR = timedelta(days=1)
+"""Items that could not be played stay on the dashboard this long."""
 
 WORKER_KINDS = ("playout", "monitor", "transcribe", "sms")
 
@@ -32,6 +38,15 @@ def _navigation() -> dict[str, object]:
 def dashboard() -> ResponseReturnValue:
     beats = live_heartbeats(database(), now=utcnow())
     workers = {kind: [beat for beat in beats if beat.kind == kind] for kind in WORKER_KINDS}
+    now = utcnow()
     with database().session() as session:
-        heard = stream_heard(session, now=utcnow())
-    return render_template("dashboard.html", workers=workers, heard=heard, trouble=TROUBLE)
+        heard = stream_heard(session, now=now)
+        skipped = asrun.skipped_since(session, now - SKIPPED_SHOWN_FOR)
+        session.expunge_all()
+    return render_template(
+        "dashboard.html",
+        workers=workers,
+        heard=heard,
+        trouble=TROUBLE,
+        skipped=skipped,
+    )

@@ -11,7 +11,8 @@ from gateway.accounts import User
 from gateway.database import Database, utcnow
 from gateway.roles import Role
 from gateway.worker import WorkerHeartbeat
-from playlists.models import Playlist, ScheduleSlot
+from playlists.asrun import skipped
+from playlists.models import AirReason, Playlist, ScheduleSlot
 
 
 def test_the_on_air_page_lists_the_slots_coming_up(
@@ -61,3 +62,29 @@ def test_the_dashboard_shows_a_silent_playout_as_a_fault_in_the_panels_language(
     page = client.get("/").get_data(as_text=True)
     row = next(line for line in page.splitlines() if "4242" in line)
     assert 'class="bad"' in row and "on air" not in row
+
+
+def test_an_item_that_could_not_be_played_is_on_the_dashboard_with_the_reason(
+    client: FlaskClient, logged_in: Callable[[Role], User], database: Database
+) -> None:
+    with database.session() as session:
+        skipped(
+            session,
+            title="Testimonio de Rosa",
+            recording_id=None,
+            reason=AirReason.SCHEDULE,
+            at=utcnow() - timedelta(hours=2),
+            detail="no such file: /media/library/ab.flac",
+        )
+        skipped(
+            session,
+            title="Ayer",
+            recording_id=None,
+            reason=AirReason.SCHEDULE,
+            at=utcnow() - timedelta(days=2),
+            detail="no such file",
+        )
+    logged_in(Role.OPERATOR)
+    page = client.get("/").get_data(as_text=True)
+    assert "Testimonio de Rosa" in page and "no such file: /media/library/ab.flac" in page
+    assert "Ayer" not in page
