@@ -1,207 +1,241 @@
-"""Playout timing as a listener hears it on the Icecast mount.
+"""Playout as a listener hears it from `altavoz serve`, each figure beside its target and a
+baseline measured in the same run.
 
-Runs the project's playout engine against a real Icecast on a free loopback port with a
-real listener (ffmpeg decoding the mount), for at least 20 items of continuous tones, each a
-different pitch, with slots started on the clock by `play_at` every few items. Prints:
-- the gap heard between consecutive items (median and worst), beside the baseline: the same
-  tones joined into one file and played as a single item, which is what the measurement itself
-  reads as a gap when there is none;
-- the start-time error of each scheduled slot as heard (listener clock aligned on the first
-  item), beside the engine's own report of when it started them.
-Targets: median gap <= 50 ms, worst slot start error <= 1 s.
+A whole station runs in a temporary directory (`altavoz serve`, its local Icecast, every
+worker), driven through the HTTP API; a listener (ffmpeg) decodes the mount. Slots of several
+items (one pitch per item) are scheduled a few seconds ahead, so the playout worker airs them
+on the clock, with the fallback playlist in between. Printed:
+- the gap heard between items (median and worst), beside the same tones joined into one file
+  and aired as a single item: what the measurement itself reads as a gap when there is none;
+- the slot start error as heard (first item's onset at the listener less the slot's start and
+  less the pipeline delay), beside a one-item slot;
+- the alert latency as heard (API call to the attention tone's onset at the listener, less the
+  pipeline delay), beside the pipeline delay itself;
+- the dead air after kill -9 of the playout worker (a listener the station drops tunes in
+  again at once), beside the time a listener takes to tune in to a station on air.
+The pipeline delay (encoder, Icecast, the listener's decoder) is measured with our own source
+on a second mount of the same Icecast (tests/onair/hearing.py).
+Targets: gap median <= 30 ms, slot start <= 100 ms, alert <= 1 s, dead air <= 2 s.
 
-Run: .venv/bin/python bench/playout.py
+Run: .venv/bin/python bench/playout.py   (about 2 minutes; writes only under a temporary
+directory, not even bytecode caches)
 """
 
 from __future__ import annotations
 
-import socket
+import os
+import signal
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.dont_write_bytecode = True
 
 import numpy as np  # noqa: E402
 
-from playlists.engine import PlayoutEngine  # noqa: E402
-from playlists.icecast import IcecastServer, IcecastSettings, fetch_mount_status  # noqa: E402
-from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem  # noqa: E402
-from playlists.vlc_output import OutputSettings  # noqa: E402
-from tests.playout.listening import RATE, SILENCE_RMS, Listener  # noqa: E402
+from tests.loopback import wait_until  # noqa: E402
+from tests.onair.hearing import (  # noqa: E402
+    dead_air,
+    fresh_listener_delay,
+    hear_until,
+    heard,
+    pipeline_delay,
+)
+from tests.onair.station import BED, SOURCE_PASSWORD, Station  # noqa: E402
+from tests.playout.listening import RATE, SILENCE_RMS, Listener, tone_runs  # noqa: E402
+from tests.playout.tones import Tones  # noqa: E402
 
-ITEMS = 24
-ITEM_S = 2.0
-SLOT_EVERY = 6
-FREQUENCIES = [300 + 50 * n for n in range(ITEMS)]
+SLOTS = 3
+ITEMS = 6
+ITEM_S = 1.5
+ALERTS = 2
 GAP_WINDOW_S = 0.005
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def tone(path: Path, frequency: int, seconds: float) -> Path:
-    subprocess.run(
-        ["sox", "-n", "-r", "44100", "-c", "2", str(path), "synth", str(seconds),
-         "sine", str(frequency), "vol", "0.5"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return path
+ATTENTION = (850, 950)
 
 
 def silent_gaps(pcm: np.ndarray) -> list[float]:
-    """Lengths of the silent stretches between the first and the last sound heard."""
+    """Lengths of the silent stretches between the first and the last sound in `pcm`."""
     size = int(RATE * GAP_WINDOW_S)
     usable = len(pcm) // size * size
     loud = np.sqrt((pcm[:usable].reshape(-1, size) ** 2).mean(axis=1)) >= SILENCE_RMS
-    indices = np.flatnonzero(loud)
-    gaps = np.diff(indices) - 1
+    gaps = np.diff(np.flatnonzero(loud)) - 1
     return [float(g) * GAP_WINDOW_S for g in gaps if g > 0]
 
 
-def onset(pcm: np.ndarray, frequency: int, after_s: float = 0.0) -> float | None:
-    """When a tone of `frequency` is first heard (50 ms resolution, refined to 5 ms by level)."""
-    size = int(RATE * 0.05)
-    for index in range(int(after_s * RATE) // size, len(pcm) // size):
-        segment = pcm[index * size : (index + 1) * size]
-        if np.sqrt((segment**2).mean()) < SILENCE_RMS:
-            continue
-        spectrum = np.abs(np.fft.rfft(segment * np.hanning(size)))
-        heard = float(np.argmax(spectrum)) * RATE / size
-        if abs(heard - frequency) < 25:
-            return index * size / RATE
+def slot_audio(
+    listener: Listener, frequencies: list[int], start: datetime, end: datetime
+) -> np.ndarray:
+    """The samples from the slot's first item heard to its last, by the listener's clock."""
+    runs = tone_runs(listener.pcm(), window_s=0.05, min_duration_s=0.1)
+    times = listener.heard_at([run.start_s * RATE for run in runs])
+    inside = [
+        run
+        for run, at in zip(runs, times, strict=True)
+        if run.frequency in frequencies and start.timestamp() - 0.5 <= at <= end.timestamp() + 1.0
+    ]
+    if not inside:
+        return np.zeros(0)
+    first, last = inside[0].start_s, inside[-1].start_s + inside[-1].duration_s
+    return listener.pcm()[int(first * RATE) : int(last * RATE)]
+
+
+def onset(
+    listener: Listener, frequencies: tuple[int, ...] | list[int], after: float
+) -> float | None:
+    """When a tone of one of `frequencies` was first heard at or after `after`."""
+    for tone in heard(listener):
+        if tone.frequency in frequencies and tone.at >= after:
+            return tone.at
     return None
 
 
-class Recorder:
-    def __init__(self, items: list[PlayoutItem]) -> None:
-        self.items = list(items)
-        self.events: list[PlayoutEvent] = []
-        self.lock = threading.Lock()
+def alert_latency(station: Station, listener: Listener, recording: int) -> float:
+    """Seconds from the API call to the alert's attention tone at the listener; returns once
+    the whole alert has been heard."""
+    called = time.time()
+    station.alert("Prueba de latencia", recording_id=recording)
 
-    def next_item(self) -> PlayoutItem | None:
-        with self.lock:
-            return self.items.pop(0) if self.items else None
+    def heard_whole() -> bool:
+        return len([t for t in heard(listener) if t.frequency == 3000 and t.at >= called]) >= 2
 
-    def on_event(self, event: PlayoutEvent) -> None:
-        with self.lock:
-            self.events.append(event)
-
-    def started(self, item_id: str) -> datetime | None:
-        with self.lock:
-            for event in self.events:
-                if event.kind is EventKind.STARTED and event.item and event.item.item_id == item_id:
-                    return event.at
-        return None
+    wait_until(heard_whole, timeout_s=60, what="the whole alert at the listener", poll_s=0.1)
+    attention = onset(listener, ATTENTION, called)
+    assert attention is not None, "the alert's attention tone was not heard"
+    return attention - called
 
 
-def run(
-    icecast: IcecastServer,
-    work: Path,
-    items: list[PlayoutItem],
-    slots: list[tuple[PlayoutItem, float]],
-    seconds: float,
-) -> tuple[Listener, Recorder, list[datetime]]:
-    recorder = Recorder(items)
-    output = OutputSettings(
-        port=icecast.settings.port, mount=icecast.settings.mount, source_password="bench-source"
+def per_change(gaps: list[float], changes: int) -> list[float]:
+    """One figure per item change: item changes with no silence at all count as 0."""
+    return sorted(gaps + [0.0] * max(0, changes - len(gaps)))
+
+
+def line(label: str, value: str, target: str, baseline: str) -> None:
+    print(f"  {label:<38} {value:<34} {target:<18} {baseline}")
+
+
+def verdict(value: float | None, limit: float) -> str:
+    return "n/a" if value is None else ("ok" if value <= limit else "MISSED")
+
+
+def measure(station: Station, tones: Tones) -> None:
+    pipeline = pipeline_delay(station.icecast_url, SOURCE_PASSWORD)
+    tuning_in = fresh_listener_delay(station.stream_url)
+    listener = station.listen()
+    slot_tones = [[400 + 100 * (slot * ITEMS + n) for n in range(ITEMS)] for slot in range(SLOTS)]
+    playlists = [
+        station.playlist(station.upload_many([tones.tone(f, ITEM_S) for f in chosen]), name=f"P{n}")
+        for n, chosen in enumerate(slot_tones)
+    ]
+    joined = station.upload(
+        tones.joined([tones.tone(f, ITEM_S) for f in slot_tones[0]], "joined"), title="joined"
     )
-    engine = PlayoutEngine(
-        EngineSettings(output=output, work_dir=work / "engine"),
-        next_item=recorder.next_item,
-        on_event=recorder.on_event,
+    single = station.upload(tones.tone(2500, 2.0))
+    sting = station.upload(tones.tone(3000, 1.0), kind="alert")
+
+    booked = []
+    for playlist in playlists:
+        start, end = station.book(ITEMS * ITEM_S, lead_s=5)
+        station.schedule(start, playlist_id=playlist)
+        booked.append((start, end))
+    joined_start, joined_end = station.book(ITEMS * ITEM_S)
+    station.schedule(joined_start, recording_id=joined)
+    single_start, single_end = station.book(2.0)
+    station.schedule(single_start, recording_id=single)
+    hear_until(listener, single_end.timestamp() + 1.0, timeout_s=60)
+
+    gaps: list[float] = []
+    errors: list[float] = []
+    for (start, end), chosen in zip(booked, slot_tones, strict=True):
+        gaps += per_change(silent_gaps(slot_audio(listener, chosen, start, end)), ITEMS - 1)
+        heard_at = onset(listener, chosen, start.timestamp() - 1.0)
+        if heard_at is not None:
+            errors.append(heard_at - start.timestamp() - pipeline)
+    floor = per_change(
+        silent_gaps(slot_audio(listener, slot_tones[0], joined_start, joined_end)), ITEMS - 1
     )
-    engine.start()
-    deadline = time.monotonic() + 10
-    while not fetch_mount_status(icecast.settings.base_url, icecast.settings.mount).has_source:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the engine never connected to Icecast")
-        time.sleep(0.05)
-    listener = Listener(f"{icecast.settings.base_url}{icecast.settings.mount}")
-    begin = datetime.now(tz=UTC)
-    scheduled = []
-    for item, offset in slots:
-        when = begin + timedelta(seconds=offset)
-        engine.play_at(item, when)
-        scheduled.append(when)
-    time.sleep(seconds)
-    engine.stop()
-    listener.stop()
-    return listener, recorder, scheduled
+    single_heard = onset(listener, (2500,), single_start.timestamp() - 1.0)
+    single_error = (
+        None if single_heard is None else single_heard - single_start.timestamp() - pipeline
+    )
+
+    latencies = [alert_latency(station, listener, sting) - pipeline for _ in range(ALERTS)]
+
+    kill_frequencies = [1100 + 200 * n for n in range(ITEMS)]
+    kill_playlist = station.playlist(
+        station.upload_many([tones.tone(f, ITEM_S) for f in kill_frequencies]), name="Kill"
+    )
+    start, end = station.book(ITEMS * ITEM_S)
+    station.schedule(start, playlist_id=kill_playlist)
+    wait_until(
+        lambda: onset(listener, (kill_frequencies[2],), start.timestamp() - 1) is not None,
+        timeout_s=30,
+        what="the third item",
+        poll_s=0.05,
+    )
+    os.kill(station.worker_pid("playout"), signal.SIGKILL)
+    killed = time.time()
+    listeners = station.follow(listener, until=killed + 8)
+    silence, back = dead_air(listeners, since=killed - 1.0)
+    after = [t.frequency for tuned in listeners for t in heard(tuned) if t.at >= back - 0.05]
+    resumed = (
+        kill_frequencies.index(after[0]) + 1 if after and after[0] in kill_frequencies else None
+    )
+
+    print("playout through `altavoz serve` as heard by a listener on the Icecast mount")
+    print(f"  listener pipeline delay (probe mount, subtracted below): {pipeline * 1000:.0f} ms")
+    line("what", "measured", "target", "baseline (same run)")
+    median_gap = statistics.median(gaps) if gaps else None
+    line(
+        "gap between items, median",
+        f"{median_gap * 1000:.1f} ms" if median_gap is not None else "n/a",
+        f"<= 30 ms {verdict(median_gap, 0.030)}",
+        f"one joined file: median {statistics.median(floor) * 1000:.1f} ms",
+    )
+    line(
+        "gap between items, worst",
+        f"{max(gaps) * 1000:.1f} ms over {len(gaps)} changes" if gaps else "n/a",
+        "",
+        f"one joined file: worst {max(floor) * 1000:.1f} ms",
+    )
+    worst_error = max(errors, key=abs) if errors else None
+    line(
+        f"slot start error ({len(errors)}/{SLOTS} slots heard)",
+        f"worst {worst_error:+.3f} s, median {statistics.median(errors):+.3f} s"
+        if worst_error is not None
+        else "n/a",
+        f"<= 100 ms {verdict(None if worst_error is None else abs(worst_error), 0.1)}",
+        "one-item slot: " + (f"{single_error:+.3f} s" if single_error is not None else "n/a"),
+    )
+    worst_alert = max(latencies) if latencies else None
+    line(
+        f"alert latency ({len(latencies)}/{ALERTS} alerts heard)",
+        f"worst {worst_alert:.2f} s, median {statistics.median(latencies):.2f} s"
+        if worst_alert is not None
+        else "n/a",
+        f"<= 1 s {verdict(worst_alert, 1.0)}",
+        f"pipeline delay {pipeline:.2f} s",
+    )
+    line(
+        "dead air after kill -9 of the worker",
+        f"{silence:.2f} s, then item {resumed or '?'} of {ITEMS}",
+        f"<= 2 s {verdict(silence, 2.0)}",
+        f"a listener tuning in: {tuning_in:.2f} s",
+    )
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="altavoz-bench-") as scratch:
         work = Path(scratch)
-        settings = IcecastSettings(
-            port=free_port(), source_password="bench-source", admin_password="bench-admin",
-            mount="/bench.mp3", burst_size_bytes=0,
-        )  # fmt: skip
-        tones = [tone(work / f"t{f}.wav", f, ITEM_S) for f in FREQUENCIES]
-        joined = work / "joined.wav"
-        subprocess.run(["sox", *map(str, tones), str(joined)], check=True, timeout=60)
-        with IcecastServer(settings, work / "icecast") as icecast:
-            slot_ids = set(range(SLOT_EVERY, ITEMS, SLOT_EVERY))
-            items = [
-                PlayoutItem(path=path, item_id=f"item-{n}", title=str(FREQUENCIES[n]))
-                for n, path in enumerate(tones)
-                if n not in slot_ids
-            ]
-            slots = [
-                (PlayoutItem(path=tones[n], item_id=f"item-{n}", title="slot"), n * ITEM_S - 0.7)
-                for n in sorted(slot_ids)
-            ]
-            listener, recorder, scheduled = run(icecast, work, items, slots, ITEMS * ITEM_S + 4)
-            pcm = listener.pcm()
-            gaps = silent_gaps(pcm)
-            first_heard = onset(pcm, FREQUENCIES[0])
-            first_started = recorder.started("item-0")
-            errors_heard, errors_engine = [], []
-            if first_heard is not None and first_started is not None:
-                offset = first_started - timedelta(seconds=first_heard)
-                for (slot_item, _), when in zip(slots, scheduled, strict=True):
-                    frequency = (
-                        int(slot_item.title)
-                        if slot_item.title.isdigit()
-                        else FREQUENCIES[int(slot_item.item_id.split("-")[1])]
-                    )
-                    heard = onset(pcm, frequency, after_s=first_heard)
-                    started = recorder.started(slot_item.item_id)
-                    if heard is not None:
-                        errors_heard.append(
-                            abs((offset + timedelta(seconds=heard) - when).total_seconds())
-                        )
-                    if started is not None:
-                        errors_engine.append(abs((started - when).total_seconds()))
-            baseline_items = [PlayoutItem(path=joined, item_id="joined", title="joined")]
-            base_listener, _, _ = run(icecast, work, baseline_items, [], ITEMS * ITEM_S + 4)
-            base_gaps = silent_gaps(base_listener.pcm())
-
-        changes = ITEMS - 1
-        median_gap = statistics.median(gaps + [0.0] * max(0, changes - len(gaps)))
-        base_median = statistics.median(base_gaps + [0.0] * max(0, changes - len(base_gaps)))
-        print(f"playout over {ITEMS} items of {ITEM_S:.0f} s tones, {len(slots)} scheduled slots")
-        print(f"  gap between items, median : {median_gap * 1000:7.1f} ms   (target <= 50 ms)")
-        print(f"  gap between items, worst  : {max(gaps, default=0.0) * 1000:7.1f} ms")
-        print(f"  baseline (one joined file): median {base_median * 1000:.1f} ms, worst "
-              f"{max(base_gaps, default=0.0) * 1000:.1f} ms")  # fmt: skip
-        print(f"  gaps heard / baseline gaps: {len(gaps)} / {len(base_gaps)}")
-        if errors_heard:
-            print(f"  slot start error, heard   : worst {max(errors_heard):.3f} s, "
-                  f"median {statistics.median(errors_heard):.3f} s   (target <= 1 s)")  # fmt: skip
-        if errors_engine:
-            print(f"  slot start error, engine  : worst {max(errors_engine):.3f} s")
-            ratio = max(errors_heard) / max(max(errors_engine), 1e-3) if errors_heard else 0.0
-            print(f"  heard / engine-reported   : {ratio:.2f}x")
+        tones = Tones(work / "tones")
+        quiet = {"PYTHONDONTWRITEBYTECODE": "1"}
+        with Station(work / "station", environment=quiet) as station:
+            station.air_fallback([tones.tone(f, 3.0) for f in BED])
+            measure(station, tones)
 
 
 if __name__ == "__main__":

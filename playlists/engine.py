@@ -273,8 +273,13 @@ class PlayoutEngine:
     def _advance(self) -> None:
         """Put the next thing on air: a slot that is due, the interrupted item, the preloaded
         one, or silence. A slot that fell due while an alert held the air starts now, late,
-        and what the alert interrupted does not come back (the slot would have cut it)."""
+        and what the alert interrupted does not come back (the slot would have cut it). An
+        item preloaded before a slot began (due to end at its start) is dropped, not aired
+        for a moment after the slot's first item."""
         now = self._clock()
+        stale = self._plan.preloaded
+        if stale is not None and stale[0].cut_at is not None and stale[0].cut_at <= now:
+            self._plan.preloaded = None
         while self._slot_due(now):
             when, item = self._plan.slots.pop(0)
             self._plan.resume.clear()
@@ -424,6 +429,7 @@ class PlayoutEngine:
             pending.at = time.monotonic() + pending.backoff_s
             return
         self._reconnect = None
+        logger.info("Icecast answers again: reconnecting the stream")
         self._advance()
 
     def _emit(

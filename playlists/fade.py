@@ -20,6 +20,10 @@ logger = logging.getLogger(__name__)
 
 PAD_S = 1.0
 
+RENDER_MARGIN_S = 0.2
+"""An item that comes on air this close before a slot is not faded: rendering takes the
+engine's thread for a moment, and the fade could not begin before the slot cuts anyway."""
+
 
 class FadeError(RuntimeError):
     """ffmpeg could not render the faded tail; the engine then simply cuts at the slot."""
@@ -64,6 +68,9 @@ class FadeOut:
             self.switch_at = None
             return self.target
         if self.started or until_slot_s > self.fade_s + self.lead_s or remaining_s < until_slot_s:
+            return None
+        if until_slot_s <= self.lead_s + RENDER_MARGIN_S:
+            self.started = True
             return None
         self.started = True
         start = heard() + self.lead_s

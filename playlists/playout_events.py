@@ -66,7 +66,7 @@ class EngineSettings:
     silence_s: float = 0.5
     tick_s: float = 0.02
     reconnect_first_s: float = 0.1
-    reconnect_max_s: float = 0.5
+    reconnect_max_s: float = 0.2
     """Icecast is asked again this often while it is away (a refused TCP connect costs
     nothing), so the stream is back well within a second of the server's return."""
     start_timeout_s: float = 10.0

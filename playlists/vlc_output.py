@@ -126,6 +126,11 @@ _SHOUT_MODULE = "access_output_shout"
 _SHOUT_NOISE = ("no bitrate information", "'icy' (shoutcast)")
 """Shout warnings VLC prints on every healthy connection to Icecast."""
 
+SEEK_DEMUX = ":demux=avformat"
+"""Demuxer for an item started part-way (resumed after an alert or a restart): VLC's own FLAC
+demuxer lands up to a third of a second before the asked position in the library's FLAC
+files (measured), so listeners would hear that again; libavformat's seek is exact."""
+
 _VLC_WARNING = 3
 _VLC_ERROR = 4
 """libvlc_log_level values (python-vlc's LogLevel does not compare with the int we get)."""
@@ -199,7 +204,7 @@ class VlcOutput:
         """Switch to `path` on the kept stream output (no stop, so no reconnection)."""
         options = [f":sout={self._chain}", ":sout-keep"]
         if start_s > 0:
-            options.append(f":start-time={start_s:.3f}")
+            options.extend((f":start-time={start_s:.3f}", SEEK_DEMUX))
         media = self._instance.media_new_path(str(path))
         media.add_options(*options)
         self._player.set_media(media)

@@ -3,10 +3,7 @@ an engine fed from a list whose events can be waited on."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import threading
-import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,25 +14,13 @@ from playlists.engine import PlayoutEngine
 from playlists.icecast import IcecastServer, IcecastSettings, fetch_mount_status
 from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem
 from playlists.vlc_output import OutputSettings, StreamFormat
+from tests.loopback import free_port, wait_until
 from tests.playout.listening import Listener
+from tests.playout.tones import Tones
 
 MOUNT = "/test.mp3"
 SOURCE_PASSWORD = "source-secret"
 ADMIN_PASSWORD = "admin-secret"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], bool], *, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -52,46 +37,6 @@ def icecast(tmp_path: Path) -> Iterator[IcecastServer]:
         yield server
     finally:
         server.stop()
-
-
-def _generate(path: Path, *effects: str) -> Path:
-    subprocess.run(
-        ["sox", "-n", "-r", "44100", "-c", "2", str(path), "synth", *effects],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return path
-
-
-class Tones:
-    """Steady tones in several containers, a stepped item to tell positions, a corrupt file."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        directory.mkdir(parents=True, exist_ok=True)
-
-    def tone(self, frequency: int, seconds: float = 2.0, suffix: str = "wav") -> Path:
-        path = self.directory / f"tone-{frequency}-{seconds}.{suffix}"
-        if not path.exists():
-            _generate(path, str(seconds), "sine", str(frequency), "vol", "0.5")
-        return path
-
-    def steps(self, frequencies: tuple[int, ...], step_s: float) -> Path:
-        """One file whose pitch changes every `step_s`, so a listener can tell the position."""
-        name = "-".join(str(frequency) for frequency in frequencies)
-        path = self.directory / f"steps-{name}-{step_s}.wav"
-        if not path.exists():
-            parts = [self.tone(frequency, step_s) for frequency in frequencies]
-            subprocess.run(
-                ["sox", *map(str, parts), str(path)], check=True, capture_output=True, timeout=30
-            )
-        return path
-
-    def corrupt(self) -> Path:
-        path = self.directory / "corrupt.mp3"
-        path.write_bytes(bytes((index * 7919) % 251 for index in range(20000)))
-        return path
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -13,14 +14,27 @@ RATE = 8000
 WINDOW_S = 0.02
 SILENCE_RMS = 300.0
 """Tones are generated at half scale (RMS about 11 500); MP3 hiss stays far below this."""
+SMOOTH_S = 0.15
+"""How far ahead a listener's block arrivals are looked at to time a sample (see heard_at)."""
 
 
 class Listener:
-    """ffmpeg reading the stream as a player would, keeping every sample it decodes."""
+    """ffmpeg reading the stream as a player would, keeping every sample it decodes and the
+    wall-clock time (time.time()) at which each block of samples came out of the decoder."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, input_format: str | None = None) -> None:
+        """`input_format` (e.g. "mp3") spares ffmpeg from guessing the format: a stream joined
+        in the middle of a frame makes it read up to 128 KB first (8 s of a 128 kbit/s
+        stream), which would count as the station's delay; with the format known it also needs
+        only a small probe (4 KB, a quarter of a second) and no input buffering, so a listener
+        tuning in to a source that has just connected (no burst to read) hears it at once."""
+        self.url = url
+        self.spawned_at = time.time()
         self._chunks: list[bytes] = []
+        self._arrivals: list[tuple[int, float]] = []
+        self._received = 0
         self._lock = threading.Lock()
+        forced = ["-f", input_format, "-fflags", "nobuffer"] if input_format else []
         self._process = subprocess.Popen(
             [
                 "ffmpeg",
@@ -28,9 +42,10 @@ class Listener:
                 "-loglevel",
                 "error",
                 "-probesize",
-                "32768",
+                "4096" if input_format else "32768",
                 "-analyzeduration",
                 "0",
+                *forced,
                 "-i",
                 url,
                 "-f",
@@ -39,6 +54,8 @@ class Listener:
                 "1",
                 "-ar",
                 str(RATE),
+                "-flush_packets",
+                "1",
                 "-",
             ],
             stdin=subprocess.DEVNULL,
@@ -50,13 +67,22 @@ class Listener:
 
     def _read(self) -> None:
         assert self._process.stdout is not None
-        while chunk := self._process.stdout.read(640):
+        descriptor = self._process.stdout.fileno()
+        while chunk := os.read(descriptor, 4096):
+            arrived = time.time()
             with self._lock:
                 self._chunks.append(chunk)
+                self._received += len(chunk)
+                self._arrivals.append((self._received // 2, arrived))
+
+    @property
+    def connected(self) -> bool:
+        """False once ffmpeg has ended (the server closed the stream, or it never opened)."""
+        return self._process.poll() is None
 
     def heard_s(self) -> float:
         with self._lock:
-            return sum(len(chunk) for chunk in self._chunks) / 2 / RATE
+            return self._received / 2 / RATE
 
     def wait_heard(self, seconds: float, *, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -69,6 +95,30 @@ class Listener:
         with self._lock:
             data = b"".join(self._chunks)
         return np.frombuffer(data[: len(data) // 2 * 2], dtype=np.int16).astype(np.float64)
+
+    def heard_at(self, samples: np.ndarray | list[float] | float) -> np.ndarray:
+        """When the listener decoded each sample index, as wall-clock time (NaN for a sample
+        not yet heard).
+
+        Icecast hands the stream on in bunches about every 0.1 s, so a block that came at `t`
+        holding samples up to `n` says sample `p` was due by `t - (n - p) / RATE`; the earliest
+        such bound over the block holding `p` and those within SMOOTH_S after it irons the
+        bunching out, never by more than SMOOTH_S. What comes in a burst (on connection, or
+        when the source catches up after a stall) is heard when it comes, as by a player with
+        no buffer of its own."""
+        with self._lock:
+            arrivals = np.array(self._arrivals, dtype=np.float64).reshape(-1, 2)
+        ends, came = arrivals[:, 0], arrivals[:, 1]
+        bounds = came - ends / RATE
+        wanted = np.atleast_1d(np.asarray(samples, dtype=np.float64))
+        first = np.searchsorted(ends, wanted, side="right")
+        last = np.searchsorted(ends, wanted + SMOOTH_S * RATE, side="right")
+        times = np.full(len(wanted), np.nan)
+        for index, (start, stop) in enumerate(zip(first, last, strict=True)):
+            if start < len(ends):
+                due = wanted[index] / RATE + bounds[start : max(stop, start + 1)].min()
+                times[index] = max(due, came[start] - SMOOTH_S)
+        return times
 
     def stop(self) -> None:
         if self._process.poll() is None:

@@ -1,0 +1,82 @@
+"""Outages as a listener lives them: the playout worker killed outright, Icecast killed and
+brought back by `altavoz serve`'s supervisor. A listener the station drops tunes in again at
+once (Station.follow), as a player set to reconnect does; dead air is the time no listener
+heard any sound."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from tests.loopback import accepts, wait_until
+from tests.onair.hearing import (
+    dead_air,
+    describe,
+    first_sound,
+    fresh_listener_delay,
+    heard,
+    wait_for_sound,
+)
+from tests.onair.station import BED, Station
+from tests.playout.listening import Listener
+from tests.playout.tones import Tones
+
+
+def test_killing_the_playout_worker_costs_under_two_seconds_and_the_playlist_goes_on(
+    station: Station, listener: Listener, tones: Tones
+) -> None:
+    """Issue 10: after kill -9 of the worker, 5 s of dead air, listeners dropped, and the
+    slot's playlist started again from its first item."""
+    frequencies = [1100 + 200 * n for n in range(6)]
+    playlist = station.playlist(
+        station.upload_many([tones.tone(f, 1.5) for f in frequencies]), name="Six"
+    )
+    start, end = station.book(9.0)
+    station.schedule(start, playlist_id=playlist)
+    third = frequencies[2]
+    wait_until(
+        lambda: any(tone.frequency == third for tone in heard(listener)),
+        timeout_s=(end - start).total_seconds() + 10,
+        what=f"the third item ({third} Hz)",
+        poll_s=0.05,
+    )
+    os.kill(station.worker_pid("playout"), signal.SIGKILL)
+    killed = time.time()
+    listeners = station.follow(listener, until=killed + 6)
+    silence, back = dead_air(listeners, since=killed - 1.0)
+    after = [tone for tuned in listeners for tone in heard(tuned) if tone.at >= back - 0.05]
+    shown = f"{silence:.1f} s of dead air, then {describe(after, killed)} (from the kill)"
+    assert silence <= 2.0, shown
+    assert after and after[0].frequency in frequencies[2:4], f"not where it was: {shown}"
+
+
+def test_after_icecast_comes_back_a_listener_hears_the_station_within_a_second(
+    station: Station, listener: Listener
+) -> None:
+    """Issue 10: the playout reconnected with a backoff of up to 10 s after Icecast returned.
+    Measured from the moment Icecast's port accepts again to the first sound at a listener
+    started then, less what starting a listener takes on a station that is on air."""
+    wait_for_sound(listener, timeout_s=10)
+    tuning_in = fresh_listener_delay(station.stream_url)
+    os.kill(station.icecast_pid(), signal.SIGKILL)
+    wait_until(
+        lambda: not accepts(station.icecast_port), timeout_s=5, what="Icecast to go", poll_s=0.01
+    )
+    wait_until(
+        lambda: accepts(station.icecast_port),
+        timeout_s=60,
+        what=f"the supervisor to bring Icecast back: {station.log_tail()}",
+        poll_s=0.01,
+    )
+    back = time.time()
+    returned = station.follow(station.listen(timeout_s=30), until=time.time() + 1.0)
+    sounds = [when for tuned in returned if (when := first_sound(tuned)) is not None]
+    assert sounds, "nothing was heard after Icecast came back"
+    late = min(sounds) - back - tuning_in
+    assert late <= 1.0, (
+        f"heard {min(sounds) - back:.2f} s after Icecast accepted again "
+        f"({late:.2f} s less the {tuning_in:.2f} s a listener takes to tune in); "
+        f"then {describe(heard(returned[-1]), back)}"
+    )
+    assert all(tone.frequency in BED for tone in heard(returned[-1]))
