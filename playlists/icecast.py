@@ -70,6 +70,18 @@ class IcecastSettings:
         return f"http://{self.hostname}:{self.port}"
 
 
+def stop_process(process: subprocess.Popen[bytes] | None, *, timeout_s: float = 5.0) -> None:
+    """Terminate a server process we started, killing it if it has not gone in `timeout_s`."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout_s)
+
+
 def config_xml(settings: IcecastSettings, *, directory: Path, run_as: str | None) -> str:
     """The icecast.xml text; `run_as` names the user to drop to when started as root."""
     root = ElementTree.Element("icecast")
@@ -305,14 +317,7 @@ class IcecastServer:
     def stop(self, *, timeout_s: float = 5.0) -> None:
         """Terminate Icecast, killing it if it has not gone within `timeout_s`."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=timeout_s)
+        stop_process(process, timeout_s=timeout_s)
 
     @property
     def running(self) -> bool:

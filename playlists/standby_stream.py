@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from gateway.parent_death import stop_with_parent
+from playlists.icecast import stop_process
 from playlists.vlc_output import OutputSettings, StreamFormat
 
 
@@ -72,11 +73,4 @@ class StandbySource:
 
     def stop(self, *, timeout_s: float = 5.0) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=timeout_s)
+        stop_process(process, timeout_s=timeout_s)
