@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.database import Database
 from gateway.settings import Settings, load_settings
+from gateway.web.identifiers import IdConverter
 
 csrf = CSRFProtect()
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     settings = settings or load_settings()
     app = Flask(__name__)
+    # Every `<int:...>` route takes ids of 1..2^63-1 only; a larger one is a 404, not a 500.
+    app.url_map.converters["int"] = IdConverter
     app.config.update(
         SECRET_KEY=read_or_create_secret(settings.web.secret_key_file),
         SESSION_COOKIE_HTTPONLY=True,

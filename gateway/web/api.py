@@ -8,7 +8,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from gateway import accounts
@@ -70,16 +70,6 @@ def api_requires(roles: Iterable[Role]) -> Callable[[F], F]:
     return decorate
 
 
-def json_object() -> dict[str, Any]:
-    """The request's JSON body as an object, or a 4xx that says what is wrong with it."""
-    if not request.is_json:
-        raise ApiError(415, "send the body as application/json")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "the body must be a JSON object")
-    return body
-
-
 def _version() -> str:
     try:
         return version("altavoz")
@@ -87,30 +77,24 @@ def _version() -> str:
         return "0"
 
 
+class Me(openapi.ResponseModel):
+    name: str
+    role: str
+
+
+class OpenApiDocument(openapi.ResponseModel):
+    openapi: str
+    paths: dict[str, Any]
+
+
 @blueprint.get("/openapi.json")
+@openapi.operation("This document (no token needed)", responses={200: OpenApiDocument}, public=True)
 def openapi_document() -> Response:
-    return jsonify(openapi.document(_version()))
-
-
-openapi.operation(
-    "/me",
-    "get",
-    {
-        "summary": "Who this token is (check a token without side effects)",
-        "responses": {
-            "200": openapi.json_response(
-                "the token",
-                {
-                    "type": "object",
-                    "properties": {"name": {"type": "string"}, "role": {"type": "string"}},
-                },
-            )
-        },
-    },
-)
+    return jsonify(openapi.document(current_app, _version()))
 
 
 @blueprint.get("/me")
 @api_requires(ALL_ROLES)
+@openapi.operation("Who this token is (check a token without side effects)", responses={200: Me})
 def me() -> ResponseReturnValue:
-    return jsonify(name=g.api_token.name, role=g.api_token.role)
+    return openapi.reply(Me(name=g.api_token.name, role=g.api_token.role))

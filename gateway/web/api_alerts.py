@@ -2,117 +2,83 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from typing import Annotated, Literal
+
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 
 from gateway.alert_models import Alert
-from gateway.alerts import AlertError, AlertRequest, alert_status, create_alert
+from gateway.alerts import MAX_ALERT_CHARS, AlertError, AlertRequest, alert_status, create_alert
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web import openapi
 from gateway.web.access import current_actor, db_session, settings
-from gateway.web.api import api_requires, blueprint, json_object
+from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
+from gateway.web.identifiers import Id
 
-openapi.schema(
-    "NewAlert",
-    {
-        "type": "object",
-        "required": ["text"],
-        "properties": {
-            "text": {"type": "string", "maxLength": 1000},
-            "regions": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "regions whose subscribers get the SMS; '*' for all",
-            },
-            "channels": {
-                "type": "array",
-                "items": {"enum": ["sms", "air"]},
-                "default": ["sms", "air"],
-            },
-            "audio_recording_id": {
-                "type": "integer",
-                "description": "a recording to air instead of reading the text",
-            },
-        },
-    },
-)
-openapi.schema(
-    "AlertStatus",
-    {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "status": {"enum": ["sending", "completed"]},
-            "sms": {
-                "type": "object",
-                "properties": {
-                    k: {"type": "integer"}
-                    for k in ("recipients", "queued", "submitted", "delivered", "failed")
-                },
-            },
-            "air": {
-                "type": "object",
-                "properties": {
-                    "played_at": {
-                        "type": "array",
-                        "items": {"type": "string", "format": "date-time"},
-                    }
-                },
-            },
-        },
-    },
-)
-openapi.operation(
-    "/alerts",
-    "post",
-    {
-        "summary": "Send an urgent alert",
-        "requestBody": openapi.json_body("NewAlert"),
-        "responses": {
-            "201": openapi.json_response(
-                "queued", {"type": "object", "properties": {"id": {"type": "integer"}}}
-            ),
-            **openapi.error_responses(400, 415, 422),
-        },
-    },
-)
-openapi.operation(
-    "/alerts/{id}",
-    "get",
-    {
-        "summary": "Delivery of an alert: SMS per state, and when it went on air",
-        "parameters": [
-            {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        ],
-        "responses": {
-            "200": openapi.json_response("the alert", "AlertStatus"),
-            **openapi.error_responses(404),
-        },
-    },
-)
+RegionName = Annotated[str, Field(max_length=80, pattern=openapi.NOT_BLANK)]
+
+
+class NewAlert(openapi.RequestModel):
+    text: str = Field(max_length=MAX_ALERT_CHARS, pattern=openapi.NOT_BLANK)
+    regions: list[RegionName] = Field(
+        default=[],
+        max_length=1000,
+        description="regions whose subscribers get the SMS; '*' for all",
+    )
+    channels: list[Literal["sms", "air"]] = Field(default=["sms", "air"], min_length=1)
+    audio_recording_id: Id | None = Field(
+        default=None, description="a recording to air instead of reading the text"
+    )
+
+
+class SmsDelivery(openapi.ResponseModel):
+    recipients: int = Field(ge=0)
+    queued: int = Field(ge=0)
+    submitted: int = Field(ge=0)
+    delivered: int = Field(ge=0)
+    failed: int = Field(ge=0)
+
+
+class AirDelivery(openapi.ResponseModel):
+    played_at: list[openapi.Timestamp]
+
+
+class AlertStatus(openapi.ResponseModel):
+    id: Id
+    status: str = Field(examples=["sending", "completed"])
+    text: str
+    regions: list[str]
+    channels: list[str]
+    created_at: openapi.Timestamp
+    sms: SmsDelivery
+    air: AirDelivery
 
 
 @blueprint.post("/alerts")
 @api_requires(STAFF)
-def send_alert() -> ResponseReturnValue:
+@openapi.operation("Send an urgent alert", body=NewAlert, responses={201: openapi.Created})
+def send_alert(body: NewAlert) -> ResponseReturnValue:
     db = db_session()
     try:
-        request = AlertRequest.from_json(json_object())
+        request = AlertRequest.from_json(body.model_dump())
         alert = create_alert(db, request, settings=settings(), actor=current_actor(), now=utcnow())
     except AlertError as exc:
         db.rollback()
         raise ApiError(422, str(exc)) from None
     db.commit()
-    return jsonify(id=alert.id), 201
+    return openapi.reply(openapi.Created(id=alert.id), 201)
 
 
 @blueprint.get("/alerts/<int:alert_id>")
 @api_requires(ALL_ROLES)
+@openapi.operation(
+    "Delivery of an alert: SMS per state, and when it went on air", responses={200: AlertStatus}
+)
 def get_alert(alert_id: int) -> ResponseReturnValue:
     db = db_session()
     alert = db.get(Alert, alert_id)
     if alert is None:
         raise ApiError(404, f"there is no alert {alert_id}")
-    return jsonify(alert_status(db, alert))
+    return openapi.reply(AlertStatus.model_validate(alert_status(db, alert)))

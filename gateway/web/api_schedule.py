@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
+from typing import Annotated
 
-from flask import Response, jsonify, request
+from flask import Response
 from flask.typing import ResponseReturnValue
+from pydantic import Field, model_validator
 from sqlalchemy import select
 
 from audio.models import Recording
@@ -15,10 +16,11 @@ from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web import openapi
 from gateway.web.access import current_actor, db_session, settings
-from gateway.web.api import api_requires, blueprint, json_object
+from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
+from gateway.web.identifiers import Id
 from playlists.ical_feed import schedule_calendar
-from playlists.models import Playlist, ScheduleSlot
+from playlists.models import Playlist, PlaylistMode, ScheduleSlot
 from playlists.playlist_files import Entry, to_m3u, to_xspf
 from playlists.timetable import (
     PlaylistRules,
@@ -30,157 +32,129 @@ from playlists.timetable import (
 )
 
 MAX_WINDOW = timedelta(days=62)
-
-openapi.schema(
-    "NewPlaylist",
-    {
-        "type": "object",
-        "required": ["name", "items"],
-        "properties": {
-            "name": {"type": "string"},
-            "items": {"type": "array", "items": {"type": "integer"}},
-            "mode": {"enum": ["ordered", "shuffle"], "default": "ordered"},
-            "jingle_every_items": {"type": "integer", "minimum": 0},
-            "jingle_every_minutes": {"type": "number", "minimum": 0},
-            "no_repeat_minutes": {"type": "number", "minimum": 0},
-            "fallback": {"type": "boolean"},
-        },
-    },
-)
-openapi.schema(
-    "NewSlot",
-    {
-        "type": "object",
-        "required": ["start"],
-        "properties": {
-            "playlist_id": {"type": "integer"},
-            "recording_id": {"type": "integer"},
-            "start": {
-                "type": "string",
-                "format": "date-time",
-                "example": "2026-11-30T07:00:00-06:00",
-            },
-            "end": {"type": "string", "format": "date-time"},
-            "rrule": {"type": "string", "example": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"},
-            "title": {"type": "string"},
-        },
-    },
-)
-_ID = {"type": "object", "properties": {"id": {"type": "integer"}}}
-openapi.operation(
-    "/playlists",
-    "post",
-    {
-        "summary": "Create a playlist from library recordings",
-        "requestBody": openapi.json_body("NewPlaylist"),
-        "responses": {
-            "201": openapi.json_response("created", _ID),
-            **openapi.error_responses(400, 415, 422),
-        },
-    },
-)
-openapi.operation(
-    "/schedule",
-    "post",
-    {
-        "summary": "Put a playlist or a recording on the schedule, once or with an RRULE",
-        "requestBody": openapi.json_body("NewSlot"),
-        "responses": {
-            "201": openapi.json_response("scheduled", _ID),
-            **openapi.error_responses(400, 409, 415, 422),
-        },
-    },
-)
-openapi.operation(
-    "/schedule",
-    "get",
-    {
-        "summary": "The expanded slots between two times (default: the coming week)",
-        "parameters": [
-            {"name": name, "in": "query", "schema": {"type": "string", "format": "date-time"}}
-            for name in ("from", "to")
-        ],
-        "responses": {
-            "200": openapi.json_response("slots", {"type": "object"}),
-            **openapi.error_responses(422),
-        },
-    },
-)
+Minutes = Annotated[int, Field(ge=0, le=1440)]
 
 
-def _integer(body: dict[str, Any], key: str) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ApiError(422, f"'{key}' must be an integer")
-    return value
+class NewPlaylist(openapi.RequestModel):
+    name: str = Field(max_length=120, pattern=openapi.NOT_BLANK)
+    items: list[Id] = Field(max_length=1000, description="recording ids, in playing order")
+    mode: PlaylistMode = PlaylistMode.ORDERED
+    jingle_every_items: int = Field(default=0, ge=0, le=100)
+    jingle_every_minutes: Minutes = 0
+    no_repeat_minutes: Minutes = 0
+    fallback: bool = False
 
 
-def _moment(text: object, key: str) -> datetime:
-    if not isinstance(text, str):
-        raise ApiError(422, f"'{key}' must be an ISO 8601 time with a UTC offset")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise ApiError(422, f"'{key}' is not an ISO 8601 time: {text!r}") from None
-    if moment.tzinfo is None:
-        raise ApiError(422, f"'{key}' needs a UTC offset, e.g. {text}-06:00")
-    return moment
+class PlaylistAnswer(openapi.ResponseModel):
+    id: Id
+    name: str
+    mode: PlaylistMode
+    items: list[Id]
+    fallback: bool
+
+
+class NewSlot(openapi.RequestModel):
+    """A slot plays either a playlist or a recording, once or by an RRULE."""
+
+    playlist_id: Id | None = None
+    recording_id: Id | None = None
+    start: openapi.Moment
+    end: openapi.Moment | None = None
+    rrule: str = Field(default="", max_length=500, examples=["FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"])
+    title: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _one_content_and_order(self) -> NewSlot:
+        if (self.playlist_id is None) == (self.recording_id is None):
+            raise ValueError("give either playlist_id or recording_id")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("'end' must come after 'start'")
+        return self
+
+
+class Window(openapi.QueryModel):
+    """Default: the coming week from now."""
+
+    start: openapi.Moment | None = Field(default=None, alias="from")
+    end: openapi.Moment | None = Field(default=None, alias="to")
+
+    @model_validator(mode="after")
+    def _ordered_and_bounded(self) -> Window:
+        start = self.start or utcnow()
+        end = self.end or start + timedelta(days=7)
+        if end <= start or end - start > MAX_WINDOW:
+            raise ValueError("'to' must come after 'from', at most 62 days later")
+        self.start, self.end = start, end
+        return self
+
+
+class Occurrence(openapi.ResponseModel):
+    slot_id: Id
+    title: str
+    start: openapi.Timestamp
+    end: openapi.Timestamp
+    playlist_id: Id | None
+    recording_id: Id | None
+    recurring: bool
+
+
+class Slots(openapi.ResponseModel):
+    slots: list[Occurrence]
 
 
 @blueprint.post("/playlists")
 @api_requires(STAFF)
-def new_playlist() -> ResponseReturnValue:
-    body = json_object()
-    items = body.get("items")
-    if not isinstance(items, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in items
-    ):
-        raise ApiError(422, "'items' must be a list of recording ids")
-    name = body.get("name")
-    if not isinstance(name, str):
-        raise ApiError(422, "'name' must be a string")
+@openapi.operation(
+    "Create a playlist from library recordings",
+    body=NewPlaylist,
+    responses={201: openapi.Created},
+)
+def new_playlist(body: NewPlaylist) -> ResponseReturnValue:
     rules = PlaylistRules(
-        mode=str(body.get("mode", "ordered")),
-        jingle_every_items=_integer(body, "jingle_every_items") or 0,
-        jingle_every_minutes=float(body.get("jingle_every_minutes") or 0),
-        no_repeat_minutes=float(body.get("no_repeat_minutes") or 0),
+        mode=body.mode,
+        jingle_every_items=body.jingle_every_items,
+        jingle_every_minutes=body.jingle_every_minutes,
+        no_repeat_minutes=body.no_repeat_minutes,
     )
     db = db_session()
     try:
         playlist = create_playlist(
-            db, name=name, recording_ids=items, rules=rules, fallback=body.get("fallback") is True
+            db, name=body.name, recording_ids=body.items, rules=rules, fallback=body.fallback
         )
-    except (TimetableError, TypeError, ValueError) as exc:
+    except TimetableError as exc:
         db.rollback()
         raise ApiError(422, str(exc)) from None
     _audit("playlist.create", f"playlist {playlist.id}")
     db.commit()
-    return jsonify(id=playlist.id), 201
+    return openapi.reply(openapi.Created(id=playlist.id), 201)
 
 
 @blueprint.get("/playlists/<int:playlist_id>")
 @api_requires(ALL_ROLES)
+@openapi.operation("A playlist and its recordings in order", responses={200: PlaylistAnswer})
 def get_playlist(playlist_id: int) -> ResponseReturnValue:
     playlist = _playlist(playlist_id)
-    return jsonify(
-        id=playlist.id,
-        name=playlist.name,
-        mode=playlist.mode,
-        items=[item.recording_id for item in playlist.items],
-        fallback=playlist.is_fallback,
+    return openapi.reply(
+        PlaylistAnswer(
+            id=playlist.id,
+            name=playlist.name,
+            mode=PlaylistMode(playlist.mode),
+            items=[item.recording_id for item in playlist.items],
+            fallback=playlist.is_fallback,
+        )
     )
 
 
 @blueprint.get("/playlists/<int:playlist_id>.m3u")
 @api_requires(ALL_ROLES)
+@openapi.operation("A playlist as M3U", responses={200: "audio/x-mpegurl"})
 def playlist_m3u(playlist_id: int) -> ResponseReturnValue:
     return Response(to_m3u(_entries(_playlist(playlist_id))), mimetype="audio/x-mpegurl")
 
 
 @blueprint.get("/playlists/<int:playlist_id>.xspf")
 @api_requires(ALL_ROLES)
+@openapi.operation("A playlist as XSPF", responses={200: "application/xspf+xml"})
 def playlist_xspf(playlist_id: int) -> ResponseReturnValue:
     playlist = _playlist(playlist_id)
     return Response(to_xspf(playlist.name, _entries(playlist)), mimetype="application/xspf+xml")
@@ -211,25 +185,24 @@ def _entries(playlist: Playlist) -> list[Entry]:
 
 @blueprint.post("/schedule")
 @api_requires(STAFF)
-def new_slot() -> ResponseReturnValue:
-    body = json_object()
-    start = _moment(body.get("start"), "start")
-    end = _moment(body["end"], "end") if body.get("end") is not None else None
-    rrule = body.get("rrule") or ""
-    title = body.get("title") or ""
-    if not isinstance(rrule, str) or not isinstance(title, str):
-        raise ApiError(422, "'rrule' and 'title' must be strings")
+@openapi.operation(
+    "Put a playlist or a recording on the schedule, once or with an RRULE",
+    body=NewSlot,
+    responses={201: openapi.Created},
+    errors=(409,),
+)
+def new_slot(body: NewSlot) -> ResponseReturnValue:
     db = db_session()
     try:
         slot = create_slot(
             db,
-            start=start,
-            end=end,
+            start=body.start,
+            end=body.end,
             timezone=settings().station.timezone,
-            playlist_id=_integer(body, "playlist_id"),
-            recording_id=_integer(body, "recording_id"),
-            rrule=rrule,
-            title=title,
+            playlist_id=body.playlist_id,
+            recording_id=body.recording_id,
+            rrule=body.rrule,
+            title=body.title,
             created_by=current_actor().id,
         )
     except SlotClash as exc:
@@ -249,22 +222,26 @@ def new_slot() -> ResponseReturnValue:
         raise ApiError(422, str(exc)) from None
     _audit("schedule.add", f"slot {slot.id}")
     db.commit()
-    return jsonify(id=slot.id), 201
+    return openapi.reply(openapi.Created(id=slot.id), 201)
 
 
 @blueprint.get("/schedule")
 @api_requires(ALL_ROLES)
-def list_schedule() -> ResponseReturnValue:
-    now = utcnow()
-    start = _moment(request.args["from"], "from") if "from" in request.args else now
-    end = _moment(request.args["to"], "to") if "to" in request.args else start + timedelta(days=7)
-    if end <= start or end - start > MAX_WINDOW:
-        raise ApiError(422, "'to' must come after 'from', at most 62 days later")
-    return jsonify(slots=expanded(db_session(), start, end))
+@openapi.operation(
+    "The expanded slots between two times (default: the coming week)",
+    query=Window,
+    responses={200: Slots},
+)
+def list_schedule(query: Window) -> ResponseReturnValue:
+    assert query.start is not None and query.end is not None
+    return openapi.reply(
+        Slots.model_validate({"slots": expanded(db_session(), query.start, query.end)})
+    )
 
 
 @blueprint.delete("/schedule/<int:slot_id>")
 @api_requires(STAFF)
+@openapi.operation("Take a slot off the schedule", responses={204: None})
 def delete_slot(slot_id: int) -> ResponseReturnValue:
     db = db_session()
     slot = db.get(ScheduleSlot, slot_id)
@@ -278,6 +255,7 @@ def delete_slot(slot_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/schedule.ics")
 @api_requires(ALL_ROLES)
+@openapi.operation("The schedule as iCalendar", responses={200: "text/calendar"})
 def schedule_ics() -> ResponseReturnValue:
     slots = db_session().scalars(select(ScheduleSlot).order_by(ScheduleSlot.start))
     body = schedule_calendar(slots, station=settings().station.name, now=utcnow())

@@ -2,67 +2,50 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from typing import Literal
+
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 
 from gateway import audit
 from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web import openapi
 from gateway.web.access import current_actor, db_session, settings
-from gateway.web.api import api_requires, blueprint, json_object
+from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
+from gateway.web.identifiers import Id
 from sms import subscribers
 from sms.phones import PhoneError, mask
 
-openapi.schema(
-    "NewSubscriber",
-    {
-        "type": "object",
-        "required": ["phone", "region"],
-        "properties": {
-            "phone": {"type": "string", "example": "+502 5555 1234"},
-            "region": {"type": "string", "example": "San Marcos"},
-            "language": {"type": "string", "enum": list(subscribers.LANGUAGES)},
-        },
-    },
-)
-openapi.operation(
-    "/subscribers",
-    "post",
-    {
-        "summary": "Subscribe a phone number to a region's alerts (consent recorded as 'api')",
-        "requestBody": openapi.json_body("NewSubscriber"),
-        "responses": {
-            "201": openapi.json_response(
-                "subscribed",
-                {
-                    "type": "object",
-                    "properties": {"id": {"type": "integer"}, "phone": {"type": "string"}},
-                },
-            ),
-            **openapi.error_responses(400, 415, 422),
-        },
-    },
-)
+
+class NewSubscriber(openapi.RequestModel):
+    phone: str = Field(min_length=1, max_length=64, examples=["+502 5555 1234"])
+    region: str = Field(max_length=80, pattern=openapi.NOT_BLANK, examples=["San Marcos"])
+    language: Literal["es", "en"] | None = None  # sms.subscribers.LANGUAGES
+
+
+class Subscribed(openapi.ResponseModel):
+    id: Id
+    phone: str = Field(description="E.164")
 
 
 @blueprint.post("/subscribers")
 @api_requires(STAFF)
-def create_subscriber() -> ResponseReturnValue:
-    body = json_object()
-    phone, region, language = body.get("phone"), body.get("region"), body.get("language")
-    if not isinstance(phone, str) or not isinstance(region, str):
-        raise ApiError(422, "'phone' and 'region' are required strings")
-    if language is not None and not isinstance(language, str):
-        raise ApiError(422, "'language' must be a string")
+@openapi.operation(
+    "Subscribe a phone number to a region's alerts (consent recorded as 'api')",
+    body=NewSubscriber,
+    responses={201: Subscribed},
+    errors=(409,),
+)
+def create_subscriber(body: NewSubscriber) -> ResponseReturnValue:
     db = db_session()
     try:
         subscriber = subscribers.subscribe(
             db,
-            phone=phone,
-            region=region,
-            language=language,
+            phone=body.phone,
+            region=body.region,
+            language=body.language,
             channel=subscribers.ConsentChannel.API,
             default_region=settings().smpp.default_region,
             now=utcnow(),
@@ -81,4 +64,4 @@ def create_subscriber() -> ResponseReturnValue:
         details={"region": subscriber.region},
     )
     db.commit()
-    return jsonify(id=subscriber.id, phone=subscriber.phone), 201
+    return openapi.reply(Subscribed(id=subscriber.id, phone=subscriber.phone), 201)

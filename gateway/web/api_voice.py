@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import shutil
 
-from flask import jsonify, request
+from flask import request
 from flask.typing import ResponseReturnValue
+from pydantic import Field
 
 from audio import voice_messages
 from audio.errors import AudioError, Problem
@@ -22,6 +23,7 @@ from gateway.web import openapi
 from gateway.web.access import db_session, settings
 from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
+from gateway.web.identifiers import Id
 
 STATUS_FOR = {
     Problem.EMPTY: 415,
@@ -31,99 +33,49 @@ STATUS_FOR = {
     Problem.SILENT: 422,
 }
 
-openapi.schema(
-    "VoiceMessage",
-    {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "status": {"enum": [status.value for status in TranscriptionStatus]},
-            "transcript": {"type": "string"},
-            "words": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "word": {"type": "string"},
-                        "start": {"type": "number"},
-                        "end": {"type": "number"},
-                        "conf": {"type": "number"},
-                    },
-                },
-            },
-            "language": {"type": "string"},
-            "duration_s": {"type": ["number", "null"]},
-            "received_at": {"type": "string", "format": "date-time"},
-            "moderation": {"type": "string"},
-            "failure_reason": {"type": ["string", "null"]},
-        },
-    },
-)
-openapi.operation(
-    "/voice-messages",
-    "post",
-    {
-        "summary": "Hand in a caller's voice message; it is queued for offline transcription",
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["file"],
-                        "properties": {
-                            "file": {"type": "string", "format": "binary"},
-                            "caller": {"type": "string", "example": "+502 5555 1234"},
-                            "language": {
-                                "type": "string",
-                                "example": "es",
-                                "description": "default: transcription.default_language",
-                            },
-                        },
-                    }
-                }
-            },
-        },
-        "responses": {
-            "202": openapi.json_response(
-                "queued for transcription",
-                {
-                    "type": "object",
-                    "properties": {"id": {"type": "integer"}, "status": {"type": "string"}},
-                },
-            ),
-            **openapi.error_responses(400, 413, 415, 422),
-        },
-    },
-)
-openapi.operation(
-    "/voice-messages/{message_id}",
-    "get",
-    {
-        "summary": "A voice message's transcription status, transcript and word timings",
-        "parameters": [
-            {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-        ],
-        "responses": {
-            "200": openapi.json_response("the voice message", "VoiceMessage"),
-            **openapi.error_responses(404),
-        },
-    },
-)
+
+class NewVoiceMessage(openapi.RequestModel):
+    caller: str = Field(default="", max_length=64, examples=["+502 5555 1234"])
+    language: str = Field(
+        default="", max_length=35, examples=["es"], description="default: the station's"
+    )
+
+
+class Queued(openapi.ResponseModel):
+    id: Id
+    status: TranscriptionStatus
+
+
+class Word(openapi.ResponseModel):
+    word: str
+    start: float
+    end: float
+    conf: float
+
+
+class VoiceMessageAnswer(openapi.ResponseModel):
+    id: Id
+    status: TranscriptionStatus
+    transcript: str
+    words: list[Word]
+    language: str
+    duration_s: float | None
+    received_at: openapi.Timestamp
+    moderation: str
+    failure_reason: str | None
 
 
 @blueprint.post("/voice-messages")
 @api_requires(ALL_ROLES)
-def create_voice_message() -> ResponseReturnValue:
-    if request.mimetype != "multipart/form-data":
-        raise ApiError(415, "send the message as multipart/form-data with a 'file' part")
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "'file' is required")
+@openapi.operation(
+    "Hand in a caller's voice message; it is queued for offline transcription",
+    form=NewVoiceMessage,
+    files=["file"],
+    responses={202: Queued},
+)
+def create_voice_message(form: NewVoiceMessage) -> ResponseReturnValue:
+    upload = request.files["file"]
     config = settings()
-    caller = request.form.get("caller", "")
-    if len(caller) > 64:
-        raise ApiError(422, "'caller' is too long for a phone number")
     store = MediaStore(config.media.dir)
     work = store.scratch()
     db = db_session()
@@ -134,8 +86,8 @@ def create_voice_message() -> ResponseReturnValue:
             db,
             store,
             received,
-            caller=caller,
-            language=request.form.get("language") or config.transcription.default_language,
+            caller=form.caller,
+            language=form.language or config.transcription.default_language,
             channel=VoiceChannel.API,
             received_at=utcnow(),
             media=config.media,
@@ -150,13 +102,17 @@ def create_voice_message() -> ResponseReturnValue:
         raise ApiError(STATUS_FOR[exc.problem], exc.message, code=exc.problem.value) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return jsonify(id=message.id, status=message.status), 202
+    return openapi.reply(Queued(id=message.id, status=TranscriptionStatus(message.status)), 202)
 
 
 @blueprint.get("/voice-messages/<int:message_id>")
 @api_requires(ALL_ROLES)
+@openapi.operation(
+    "A voice message's transcription status, transcript and word timings",
+    responses={200: VoiceMessageAnswer},
+)
 def get_voice_message(message_id: int) -> ResponseReturnValue:
     message = db_session().get(VoiceMessage, message_id)
     if message is None:
         raise ApiError(404, f"there is no voice message {message_id}")
-    return jsonify(message.as_json())
+    return openapi.reply(VoiceMessageAnswer.model_validate(message.as_json()))
