@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -56,13 +56,20 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", status=400, message=error.description), 400
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException) -> tuple[Response | str, int] | HTTPException:
+    def _http_error(error: HTTPException) -> tuple[Response, int] | HTTPException:
         status = error.code or 500
         if status < 400:
             return error
         if wants_json():
-            return json_error(status, CODES.get(status, "error"), error.description or "")
-        return render_template("error.html", status=status, message=error.description), status
+            response, _ = json_error(status, CODES.get(status, "error"), error.description or "")
+        else:
+            page = render_template("error.html", status=status, message=error.description)
+            response = make_response(page)
+        # Keep what the exception adds for clients, e.g. `Allow` on a 405.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[Response | str, int]:
