@@ -174,8 +174,10 @@ def describe(error: ValidationError) -> str:
     """One line naming each refused field, e.g. `'start': Input should be a valid datetime`."""
     parts = []
     for item in error.errors(include_url=False, include_input=False)[:5]:
-        where = ".".join(str(part) for part in item["loc"])[:80] or "body"
-        parts.append(f"'{where}': {item['msg']}")
+        message = item["msg"].removeprefix("Value error, ")
+        where = ".".join(str(part) for part in item["loc"])[:80]
+        # A model validator's message names its fields itself.
+        parts.append(f"'{where}': {message}" if where else message)
     return "; ".join(parts)
 
 
