@@ -43,7 +43,8 @@ CHECKS = [
 ]
 EXAMPLES = 12
 UPLOAD_EXAMPLES = 4
-BUDGET_S = 60
+# About 35 s on a loaded 2-core box; the bound catches a change that makes the run crawl.
+BUDGET_S = 120
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def _fuzz(operation: Any, mode: GenerationMode, token: str, base_url: str) -> No
     run()
 
 
+@pytest.mark.slow
 def test_every_documented_operation_holds_its_document_for_every_role(served: Served) -> None:
     schema = schemathesis.openapi.from_url(f"{served.base}/api/v1/openapi.json")
     operations = [result.ok() for result in schema.get_all_operations()]
