@@ -13,6 +13,7 @@ from gateway import accounts, audit, throttle
 from gateway.database import utcnow
 from gateway.web.access import client_address, current_actor, db_session, settings
 from gateway.web.forms import LoginForm
+from gateway.web.local_target import local_target
 
 blueprint = Blueprint("auth", __name__)
 
@@ -25,9 +26,7 @@ def _policy() -> throttle.ThrottlePolicy:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("panel.dashboard")
+    return local_target(target) or url_for("panel.dashboard")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
