@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -111,6 +112,28 @@ def verify_password(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active account with this name and password, or None.
+
+    Always verifies exactly one argon2 hash (a throwaway one for an unknown name), so that an
+    unknown or disabled name takes as long to refuse as a wrong password: the time of the
+    answer must not tell an attacker which names exist.
+    """
+    user = find_user(session, username)
+    try:
+        matches: bool = _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        matches = False
+    if user is None or not user.active or not matches:
+        return None
+    return user
 
 
 def find_user(session: Session, username: str) -> User | None:
