@@ -20,18 +20,26 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from gateway import audit
+from gateway import audit, passwords
 from gateway.database import Base, UTCDateTime, utcnow
 from gateway.roles import Role
 
 _hasher = PasswordHasher()
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 TOKEN_PREFIX = "avz_"
 
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out, in words for the user."""
+
+
+class WeakPasswordError(AccountError):
+    """A password refused as too easy to guess; `weakness` says why, for any language."""
+
+    def __init__(self, weakness: passwords.Weakness) -> None:
+        super().__init__(f"password refused: {passwords.EXPLANATIONS[weakness]}")
+        self.weakness = weakness
 
 
 class User(Base):
@@ -102,9 +110,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+def check_password_strength(password: str, *, username: str = "") -> None:
+    """Refuse a guessable password wherever one is set (panel, command line, first admin)."""
+    reason = passwords.weakness(password, personal=[username])
+    if reason is not None:
+        raise WeakPasswordError(reason)
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -147,7 +157,7 @@ def create_user(
         raise AccountError(
             "a user name has 2-64 letters, digits or . _ @ - and starts with a letter or digit"
         )
-    check_password_strength(password)
+    check_password_strength(password, username=username)
     if find_user(session, username) is not None:
         raise AccountError(f"a user named {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role.value)
@@ -166,7 +176,7 @@ def create_user(
 
 
 def set_password(session: Session, user: User, password: str, *, actor: Actor = SYSTEM) -> None:
-    check_password_strength(password)
+    check_password_strength(password, username=user.username)
     user.password_hash = hash_password(password)
     user.session_generation += 1
     audit.record(
