@@ -17,7 +17,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gateway import audit, passwords
@@ -54,6 +54,11 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Bumped whenever the password changes or the account is disabled, so old sessions die.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while the password is one somebody else has seen (the first admin's, printed by
+    # `altavoz init`): until the owner chooses a new one, the panel shows only that change.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @property
     def role_enum(self) -> Role:
@@ -175,10 +180,19 @@ def create_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, actor: Actor = SYSTEM) -> None:
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    actor: Actor = SYSTEM,
+    must_change: bool = False,
+) -> None:
+    """Set a new password, ending the account's sessions; `must_change` for a temporary one."""
     check_password_strength(password, username=user.username)
     user.password_hash = hash_password(password)
     user.session_generation += 1
+    user.must_change_password = must_change
     audit.record(
         session,
         action="user.password",
@@ -223,17 +237,22 @@ def count_active_admins(session: Session) -> int:
 
 
 def ensure_first_admin(session: Session, *, username: str = "admin") -> str | None:
-    """Create the first admin if the station has none; return its one-time password."""
+    """Create the first admin if the station has none; return its one-time password.
+
+    The account must choose its own password at its first login (see must_change_password).
+    """
     if count_active_admins(session) > 0:
         return None
     password = secrets.token_urlsafe(12)
-    existing = find_user(session, username)
-    if existing is not None:
-        existing.role = Role.ADMIN.value
-        existing.active = True
-        set_password(session, existing, password)
+    admin = find_user(session, username)
+    if admin is not None:
+        admin.role = Role.ADMIN.value
+        admin.active = True
+        set_password(session, admin, password)
     else:
-        create_user(session, username=username, password=password, role=Role.ADMIN)
+        admin = create_user(session, username=username, password=password, role=Role.ADMIN)
+    # Printed on a terminal and perhaps in a log: only good for the first login.
+    admin.must_change_password = True
     return password
 
 

@@ -11,10 +11,11 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy.orm import Session
 
 from gateway import accounts, audit, throttle
-from gateway.accounts import User
+from gateway.accounts import User, WeakPasswordError
 from gateway.database import utcnow
-from gateway.web.access import client_address, current_actor, db_session, settings
-from gateway.web.forms import LoginForm
+from gateway.roles import ALL_ROLES
+from gateway.web.access import client_address, current_actor, db_session, requires, settings
+from gateway.web.forms import WEAKNESS_MESSAGES, ChangePasswordForm, LoginForm
 from gateway.web.local_target import local_target
 
 blueprint = Blueprint("auth", __name__)
@@ -115,6 +116,58 @@ def login() -> ResponseReturnValue:
     session.permanent = True
     login_user(user)
     return redirect(_safe_next(request.args.get("next")))
+
+
+# What an account that must change its password may still reach: the change itself, logging
+# out, the language switch and static files. The API and health checks are not the panel.
+_OPEN_DURING_CHANGE = frozenset({"auth.change_password", "auth.logout", "set_language", "static"})
+
+
+@blueprint.before_app_request
+def require_password_change() -> ResponseReturnValue | None:
+    """Until a temporary password is replaced, every panel page leads to the change page."""
+    if (
+        not current_user.is_authenticated
+        or not current_user.must_change_password
+        or request.endpoint in _OPEN_DURING_CHANGE
+        or request.blueprint == "health"
+        or request.path.startswith("/api/")
+    ):
+        return None
+    return redirect(url_for("auth.change_password"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@requires(ALL_ROLES)
+def change_password() -> ResponseReturnValue:
+    """Anyone's own password change; the current password is checked like a login."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("account_password.html", form=form), (
+            400 if request.method == "POST" else 200
+        )
+    db = db_session()
+    user: User = current_user._get_current_object()
+    current, new = form.current.data or "", form.password.data or ""
+    try:
+        checked = check_credentials(db, user.username, current)
+    except Locked:
+        return render_template("account_password.html", form=form, error=_locked_message()), 429
+    if checked is None or checked.id != user.id:
+        form.current.errors = [_("The current password is not right.")]
+        return render_template("account_password.html", form=form), 400
+    if new == current:
+        form.password.errors = [_("Choose a password different from the current one.")]
+        return render_template("account_password.html", form=form), 400
+    try:
+        accounts.set_password(db, user, new, actor=current_actor())
+    except WeakPasswordError as exc:
+        form.password.errors = [WEAKNESS_MESSAGES[exc.weakness]]
+        return render_template("account_password.html", form=form), 400
+    db.commit()
+    login_user(user)  # the change ended every session of the account, this one included
+    flash(_("Your password has been changed."))
+    return redirect(url_for("panel.dashboard"))
 
 
 @blueprint.post("/logout")

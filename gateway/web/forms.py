@@ -46,6 +46,10 @@ class PasswordForm(FlaskForm):
     )
 
 
+class ChangePasswordForm(PasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.OPERATOR.value)
