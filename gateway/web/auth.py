@@ -1,4 +1,4 @@
-"""Logging in and out, with per-account and per-address throttling of failures."""
+"""Logging in and out and changing one's own password, throttled as gateway.throttle explains."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def check_credentials(db: Session, username: str, password: str) -> User | None:
 
     Raises Locked before checking anything when the attempt is over a limit. Used by the login
     and by the password change, so a stolen session cannot guess the current password freely.
+    Commits in every case: what it counted must stay counted whatever the caller does next.
     """
     address = client_address()
     now = utcnow()
@@ -78,6 +79,7 @@ def check_credentials(db: Session, username: str, password: str) -> User | None:
         return None
     throttle.forgive(db, attempt)
     throttle.prune(db, policy=_policy(), now=now)
+    db.commit()
     return user
 
 
