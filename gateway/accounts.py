@@ -13,24 +13,33 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Boolean, ForeignKey, Integer, String, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from gateway import audit
+from gateway import audit, passwords
 from gateway.database import Base, UTCDateTime, utcnow
 from gateway.roles import Role
 
 _hasher = PasswordHasher()
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 TOKEN_PREFIX = "avz_"
 
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out, in words for the user."""
+
+
+class WeakPasswordError(AccountError):
+    """A password refused as too easy to guess; `weakness` says why, for any language."""
+
+    def __init__(self, weakness: passwords.Weakness) -> None:
+        super().__init__(f"password refused: {passwords.EXPLANATIONS[weakness]}")
+        self.weakness = weakness
 
 
 class User(Base):
@@ -45,6 +54,11 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Bumped whenever the password changes or the account is disabled, so old sessions die.
     session_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Set while the password is one somebody else has seen (the first admin's, printed by
+    # `altavoz init`): until the owner chooses a new one, the panel shows only that change.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @property
     def role_enum(self) -> Role:
@@ -101,9 +115,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+def check_password_strength(password: str, *, username: str = "") -> None:
+    """Refuse a guessable password wherever one is set (panel, command line, first admin)."""
+    reason = passwords.weakness(password, personal=[username])
+    if reason is not None:
+        raise WeakPasswordError(reason)
 
 
 def verify_password(user: User, password: str) -> bool:
@@ -111,6 +127,28 @@ def verify_password(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active account with this name and password, or None.
+
+    Always verifies exactly one argon2 hash (a throwaway one for an unknown name), so that an
+    unknown or disabled name takes as long to refuse as a wrong password: the time of the
+    answer must not tell an attacker which names exist.
+    """
+    user = find_user(session, username)
+    try:
+        matches: bool = _hasher.verify(user.password_hash if user else _dummy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        matches = False
+    if user is None or not user.active or not matches:
+        return None
+    return user
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -124,7 +162,7 @@ def create_user(
         raise AccountError(
             "a user name has 2-64 letters, digits or . _ @ - and starts with a letter or digit"
         )
-    check_password_strength(password)
+    check_password_strength(password, username=username)
     if find_user(session, username) is not None:
         raise AccountError(f"a user named {username!r} already exists")
     user = User(username=username, password_hash=hash_password(password), role=role.value)
@@ -142,10 +180,19 @@ def create_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, actor: Actor = SYSTEM) -> None:
-    check_password_strength(password)
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    actor: Actor = SYSTEM,
+    must_change: bool = False,
+) -> None:
+    """Set a new password, ending the account's sessions; `must_change` for a temporary one."""
+    check_password_strength(password, username=user.username)
     user.password_hash = hash_password(password)
     user.session_generation += 1
+    user.must_change_password = must_change
     audit.record(
         session,
         action="user.password",
@@ -190,17 +237,22 @@ def count_active_admins(session: Session) -> int:
 
 
 def ensure_first_admin(session: Session, *, username: str = "admin") -> str | None:
-    """Create the first admin if the station has none; return its one-time password."""
+    """Create the first admin if the station has none; return its one-time password.
+
+    The account must choose its own password at its first login (see must_change_password).
+    """
     if count_active_admins(session) > 0:
         return None
     password = secrets.token_urlsafe(12)
-    existing = find_user(session, username)
-    if existing is not None:
-        existing.role = Role.ADMIN.value
-        existing.active = True
-        set_password(session, existing, password)
+    admin = find_user(session, username)
+    if admin is not None:
+        admin.role = Role.ADMIN.value
+        admin.active = True
+        set_password(session, admin, password)
     else:
-        create_user(session, username=username, password=password, role=Role.ADMIN)
+        admin = create_user(session, username=username, password=password, role=Role.ADMIN)
+    # Printed on a terminal and perhaps in a log: only good for the first login.
+    admin.must_change_password = True
     return password
 
 

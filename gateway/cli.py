@@ -48,7 +48,7 @@ def announce_first_admin(password: str | None) -> None:
     if password:
         click.echo(
             "\n  First admin created.  User: admin   One-time password: "
-            f"{password}\n  Log in and change it under Users.\n"
+            f"{password}\n  Good for one login: the panel then asks for a password of your own.\n"
         )
 
 

@@ -237,6 +237,7 @@ class WebSettings(_Section):
     secure_cookies: Literal["auto", "true", "false"] = "auto"
     behind_proxy: bool = False
     login_max_failures: int = Field(5, ge=1)
+    login_account_max_failures: int = Field(20, ge=1)
     login_window_minutes: int = Field(15, ge=1)
     default_locale: Literal["es", "en"] = "es"
 

@@ -15,6 +15,9 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
+from gateway import accounts
+from gateway.database import Database
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -29,11 +32,27 @@ CHROMIUM_ARGS = [
 ]
 
 
+ADMIN_PASSWORD = "gallo rojo canta 7"
+
+
 @dataclass
 class LiveStation:
     base_url: str
     admin_password: str
     env: dict[str, str]
+
+
+def choose_admin_password(database_url: str) -> str:
+    """What the first admin does at the first login, for tests that are about something else."""
+    database = Database(database_url)
+    try:
+        with database.session() as session:
+            admin = accounts.find_user(session, "admin")
+            assert admin is not None and admin.must_change_password
+            accounts.set_password(session, admin, ADMIN_PASSWORD)
+    finally:
+        database.dispose()
+    return ADMIN_PASSWORD
 
 
 def free_port() -> int:
@@ -43,8 +62,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_station(root: Path, **extra_env: str) -> Iterator[LiveStation]:
-    """Initialise a station under `root` and serve its panel with waitress until the block ends."""
+def live_station(
+    root: Path, *, first_login_done: bool = True, **extra_env: str
+) -> Iterator[LiveStation]:
+    """Initialise a station under `root` and serve its panel with waitress until the block ends.
+
+    The admin's password is ADMIN_PASSWORD, already chosen, unless `first_login_done` is False:
+    then it is the one-time password `altavoz init` printed, which the panel asks to change.
+    """
     env = {
         **os.environ,
         "ALTAVOZ_DATABASE__URL": f"sqlite:///{root / 'altavoz.db'}",
@@ -58,6 +83,9 @@ def live_station(root: Path, **extra_env: str) -> Iterator[LiveStation]:
     init = subprocess.run([altavoz, "init"], env=env, capture_output=True, text=True, timeout=120)
     match = re.search(r"One-time password: (\S+)", init.stdout)
     assert match, init.stdout + init.stderr
+    admin_password = match.group(1)
+    if first_login_done:
+        admin_password = choose_admin_password(env["ALTAVOZ_DATABASE__URL"])
     port = free_port()
     log = (root / "web.log").open("w")
     process = subprocess.Popen(
@@ -77,7 +105,7 @@ def live_station(root: Path, **extra_env: str) -> Iterator[LiveStation]:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError("the web server did not start") from None
                 time.sleep(0.2)
-        yield LiveStation(base_url=base_url, admin_password=match.group(1), env=env)
+        yield LiveStation(base_url=base_url, admin_password=admin_password, env=env)
     finally:
         process.terminate()
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from audio.models import Recording
 from gateway.database import Database
@@ -27,6 +28,23 @@ def log_in(client: FlaskClient, username: str, password: str = PASSWORD) -> int:
         "/login", data={"username": username, "password": password, "csrf_token": token}
     )
     return response.status_code
+
+
+def create_user_in_panel(
+    client: FlaskClient, username: str, password: str, role: str = "operator"
+) -> TestResponse:
+    """Post the admin's new-user form (the client must be logged in as an admin)."""
+    token = csrf_token(client, "/admin/users")
+    return client.post(
+        "/admin/users",
+        data={
+            "username": username,
+            "role": role,
+            "password": password,
+            "confirm": password,
+            "csrf_token": token,
+        },
+    )
 
 
 def recording_sha(n: int, stem: str = "ab" * 31) -> str:

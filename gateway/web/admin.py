@@ -8,10 +8,17 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from gateway import accounts, audit
-from gateway.accounts import AccountError, ApiToken, User
+from gateway.accounts import AccountError, ApiToken, User, WeakPasswordError
 from gateway.roles import ADMIN_ONLY, Role
 from gateway.web.access import current_actor, db_session, requires
-from gateway.web.forms import ConfirmForm, EditUserForm, NewUserForm, PasswordForm, TokenForm
+from gateway.web.forms import (
+    WEAKNESS_MESSAGES,
+    ConfirmForm,
+    EditUserForm,
+    NewUserForm,
+    PasswordForm,
+    TokenForm,
+)
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,6 +51,8 @@ def create_user() -> ResponseReturnValue:
                 role=Role.parse(form.role.data or ""),
                 actor=current_actor(),
             )
+        except WeakPasswordError as exc:
+            form.password.errors = [*form.password.errors, WEAKNESS_MESSAGES[exc.weakness]]
         except AccountError as exc:
             form.username.errors = [*form.username.errors, str(exc)]
         else:
@@ -90,10 +99,15 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     password_form = PasswordForm(prefix="pw")
     db = db_session()
     if password_form.validate_on_submit():
-        accounts.set_password(db, user, password_form.password.data or "", actor=current_actor())
-        db.commit()
-        flash(_("Password changed for %(name)s.", name=user.username))
-        return redirect(url_for("admin.users"))
+        password = password_form.password.data or ""
+        try:
+            accounts.set_password(db, user, password, actor=current_actor())
+        except WeakPasswordError as exc:
+            password_form.password.errors = [WEAKNESS_MESSAGES[exc.weakness]]
+        else:
+            db.commit()
+            flash(_("Password changed for %(name)s.", name=user.username))
+            return redirect(url_for("admin.users"))
     form = EditUserForm(obj=user)
     return render_template(
         "admin/user_edit.html", user=user, form=form, password_form=password_form, error=None

@@ -49,6 +49,9 @@ def _authenticate() -> None:
     token = accounts.authenticate_token(db, credential.strip())
     if token is None:
         raise ApiError(401, "the API token is not valid or has been revoked")
+    owner = db.get(accounts.User, token.created_by) if token.created_by is not None else None
+    if owner is not None and owner.must_change_password:
+        raise ApiError(403, "the token's account must first change its password in the panel")
     db.commit()
     g.api_token = token
 

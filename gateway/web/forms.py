@@ -8,6 +8,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from gateway.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
+from gateway.passwords import MAX_LENGTH, MIN_LENGTH, Weakness
 from gateway.roles import Role
 
 ROLE_CHOICES = [role.value for role in Role]
@@ -45,6 +46,10 @@ class PasswordForm(FlaskForm):
     )
 
 
+class ChangePasswordForm(PasswordForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=256)])
+
+
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.OPERATOR.value)
@@ -52,3 +57,18 @@ class TokenForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button whose only content is its CSRF token."""
+
+
+WEAKNESS_MESSAGES = {
+    Weakness.TOO_SHORT: _l("The password must have at least %(n)d characters.", n=MIN_LENGTH),
+    Weakness.TOO_LONG: _l("The password may have at most %(n)d characters.", n=MAX_LENGTH),
+    Weakness.COMMON: _l("This is a commonly used password: choose another one."),
+    Weakness.PERSONAL: _l("The password contains the user name or the station's name."),
+    Weakness.WORDS: _l("A few common words or names alone are easy to guess: add more words."),
+    Weakness.KEYBOARD: _l("Rows and patterns of keys are easy to guess."),
+    Weakness.REPEATS: _l('Repeats like "aaa" or "abcabc" are easy to guess.'),
+    Weakness.SEQUENCE: _l('Sequences like "abc" or "6543" are easy to guess.'),
+    Weakness.DATES: _l("Dates and years are easy to guess."),
+    Weakness.GUESSABLE: _l("The password is too easy to guess: use a few uncommon words."),
+}
+"""Why a password was refused, in the panel's language (the command line says it in English)."""

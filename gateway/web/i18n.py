@@ -6,6 +6,8 @@ from flask import Flask, redirect, request, url_for
 from flask_babel import Babel
 from werkzeug.wrappers import Response
 
+from gateway.web.local_target import local_target
+
 LANGUAGES = ("es", "en")
 COOKIE = "altavoz_lang"
 
@@ -26,9 +28,7 @@ def init_app(app: Flask) -> None:
 
     @app.get("/lang/<code>")
     def set_language(code: str) -> Response:
-        target = request.args.get("next") or url_for("panel.dashboard")
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("panel.dashboard")
+        target = local_target(request.args.get("next")) or url_for("panel.dashboard")
         response = redirect(target)
         if code in LANGUAGES:
             response.set_cookie(

@@ -1,4 +1,5 @@
-"""In a real browser: the first admin logs in and creates an operator kept out of admin pages."""
+"""In a real browser: the first admin logs in, must choose a password, and creates an operator
+kept out of admin pages."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_admin_logs_in_creates_an_operator_who_gets_403_on_admin_pages(tmp_path: Path) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with live_station(tmp_path) as station, chromium() as browser:
+    with live_station(tmp_path, first_login_done=False) as station, chromium() as browser:
         page = browser.new_page()
         page.goto(f"{station.base_url}/")
         assert "/login" in page.url
@@ -22,7 +23,22 @@ def test_admin_logs_in_creates_an_operator_who_gets_403_on_admin_pages(tmp_path:
         page.fill("input[name=password]", station.admin_password)
         page.screenshot(path=str(ARTIFACTS / "login-form.png"))
         page.click("button[type=submit]")
+        page.wait_for_url(f"{station.base_url}/account/password")
+        assert page.get_by_role("link", name="Cuentas").count() == 0
+        page.fill("input[name=current]", station.admin_password)
+        page.fill("input[name=password]", "aaaaaaaaaa")
+        page.fill("input[name=confirm]", "aaaaaaaaaa")
+        page.click("form.stack button[type=submit]")
+        assert page.get_by_text("Las repeticiones como «aaa»").is_visible()
+        page.goto(f"{station.base_url}/admin/users")
+        assert page.url == f"{station.base_url}/account/password"
+        page.fill("input[name=current]", station.admin_password)
+        page.fill("input[name=password]", "gallo rojo canta 7")
+        page.fill("input[name=confirm]", "gallo rojo canta 7")
+        page.screenshot(path=str(ARTIFACTS / "first-password-change.png"))
+        page.click("form.stack button[type=submit]")
         page.wait_for_url(f"{station.base_url}/")
+        assert page.get_by_text("Su contraseña se cambió.").is_visible()
         assert page.get_by_role("link", name="Cuentas").is_visible()
         page.screenshot(path=str(ARTIFACTS / "dashboard-admin.png"), full_page=True)
 

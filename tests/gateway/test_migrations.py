@@ -10,6 +10,7 @@ from gateway import accounts, migrate
 from gateway.accounts import User
 from gateway.database import Database
 from gateway.roles import Role
+from tests.support import PASSWORD
 
 
 def test_upgrade_creates_every_table_on_an_empty_database(tmp_path: Path) -> None:
@@ -38,7 +39,7 @@ def test_upgrade_is_idempotent_and_keeps_existing_rows(tmp_path: Path) -> None:
     database = Database(f"sqlite:///{tmp_path / 'existing.db'}")
     migrate.upgrade(database)
     with database.session() as session:
-        accounts.create_user(session, username="marta", password="x" * 12, role=Role.OPERATOR)
+        accounts.create_user(session, username="marta", password=PASSWORD, role=Role.OPERATOR)
     migrate.upgrade(database)
     migrate.upgrade(database)
     with database.session() as session:
