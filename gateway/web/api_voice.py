@@ -2,27 +2,37 @@
 
 The answer to an upload is 202: the message is stored and queued, and a transcription worker
 takes it from there; the integration polls `GET /voice-messages/{id}` for the transcript.
+Reading follows the panel's rules exactly (`gateway.visibility`): an operator's token learns
+only of approved messages, and no answer carries a caller's number.
 """
 
 from __future__ import annotations
 
 import shutil
+from enum import StrEnum
+from typing import TypeVar
 
 from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from audio import voice_messages
+from audio import moderation, voice_messages
 from audio.errors import AudioError, Problem
 from audio.languages import LanguageError
-from audio.models import TranscriptionStatus, VoiceChannel, VoiceMessage
+from audio.models import Moderation, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import MediaStore
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
+from gateway.visibility import VoiceAccess, voice_access
 from gateway.web import openapi
-from gateway.web.access import db_session, settings
+from gateway.web.access import current_role, db_session, personal_data, settings
 from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
 
+E = TypeVar("E", bound=StrEnum)
+PAGE = 50
+MAX_PAGE = moderation.PAGE_SIZE
+MAX_OFFSET = 1_000_000
+"""Deep enough for any station's archive; keeps the number well inside every database's int."""
 STATUS_FOR = {
     Problem.EMPTY: 415,
     Problem.NOT_AUDIO: 415,
@@ -97,6 +107,57 @@ openapi.operation(
     },
 )
 openapi.operation(
+    "/voice-messages",
+    "get",
+    {
+        "summary": "The voice messages this token's role may see, newest first (as in the panel)",
+        "description": "Operators' tokens see approved messages only; moderators' and admins' "
+        "see every message. Page with `limit` and `offset`; `next_offset` is null on the last "
+        "page.",
+        "parameters": [
+            {
+                "name": "status",
+                "in": "query",
+                "schema": {"enum": [status.value for status in TranscriptionStatus]},
+            },
+            {
+                "name": "moderation",
+                "in": "query",
+                "schema": {"enum": [decision.value for decision in Moderation]},
+            },
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": PAGE},
+            },
+            {
+                "name": "offset",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+            },
+        ],
+        "responses": {
+            "200": openapi.json_response(
+                "one page of voice messages",
+                {
+                    "type": "object",
+                    "required": ["items", "limit", "offset", "next_offset"],
+                    "properties": {
+                        "items": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/VoiceMessage"},
+                        },
+                        "limit": {"type": "integer"},
+                        "offset": {"type": "integer"},
+                        "next_offset": {"type": ["integer", "null"]},
+                    },
+                },
+            ),
+            **openapi.error_responses(422),
+        },
+    },
+)
+openapi.operation(
     "/voice-messages/{message_id}",
     "get",
     {
@@ -153,10 +214,59 @@ def create_voice_message() -> ResponseReturnValue:
     return jsonify(id=message.id, status=message.status), 202
 
 
+def _access() -> VoiceAccess:
+    return voice_access(current_role())
+
+
+def _choice(name: str, kind: type[E]) -> E | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(member.value for member in kind)
+        raise ApiError(422, f"'{name}' must be one of: {choices}") from None
+
+
+def _count(name: str, default: int, highest: int, lowest: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not (value.isascii() and value.isdigit() and len(value) <= 9) or not (
+        lowest <= int(value) <= highest
+    ):
+        raise ApiError(422, f"'{name}' must be a whole number from {lowest} to {highest}")
+    return int(value)
+
+
+@blueprint.get("/voice-messages")
+@api_requires(ALL_ROLES)
+@personal_data
+def list_voice_messages() -> ResponseReturnValue:
+    filters = moderation.Filters(
+        status=_choice("status", TranscriptionStatus),
+        moderation=_choice("moderation", Moderation),
+        within=_access().decisions,
+    )
+    limit = _count("limit", PAGE, MAX_PAGE, 1)
+    offset = _count("offset", 0, MAX_OFFSET, 0)
+    # One more than asked tells whether another page follows without counting every row.
+    found = moderation.search(db_session(), filters, limit=limit + 1, offset=offset)
+    more = len(found) > limit
+    return jsonify(
+        items=[message.as_json() for message in found[:limit]],
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if more else None,
+    )
+
+
 @blueprint.get("/voice-messages/<int:message_id>")
 @api_requires(ALL_ROLES)
+@personal_data
 def get_voice_message(message_id: int) -> ResponseReturnValue:
     message = db_session().get(VoiceMessage, message_id)
-    if message is None:
+    if message is None or not _access().sees(message):
         raise ApiError(404, f"there is no voice message {message_id}")
     return jsonify(message.as_json())

@@ -11,7 +11,7 @@ from flask_login import current_user, login_user, logout_user
 
 from gateway import accounts, audit, throttle
 from gateway.database import utcnow
-from gateway.web.access import client_address, current_actor, db_session, settings
+from gateway.web.access import client_address, current_actor, db_session, public, settings
 from gateway.web.forms import LoginForm
 
 blueprint = Blueprint("auth", __name__)
@@ -31,6 +31,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@public
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("panel.dashboard"))
@@ -78,6 +79,7 @@ def login() -> ResponseReturnValue:
 
 
 @blueprint.post("/logout")
+@public
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         actor = current_actor()

@@ -1,9 +1,11 @@
 """Voice messages screen: listen, read along, correct, approve or reject, protect the voice.
 
-Moderators and admins see everything: the caller's number, the original audio and every
-message. Operators see approved messages only, with the number masked and only the protected
-copy to listen to (or nothing): they may turn an approved message into a library recording.
-The view is thin: the decisions live in `audio.moderation`, intake in `audio.voice_messages`.
+Moderators and admins see every message and the original audio, and may reveal a caller's
+number (shown masked until then; revealing it and listening to an original are audited).
+Operators see approved messages only, with the number masked and only the protected copy to
+listen to (or nothing): they may turn an approved message into a library recording. Who sees
+what is decided once, in `gateway.visibility`, for this screen and the API alike. The view is
+thin: the decisions live in `audio.moderation`, intake in `audio.voice_messages`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,15 @@ from audio.storage import StorageError
 from audio.voice_protection import PROTECTED_MEDIA_TYPE
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, MODERATION
-from gateway.web.access import current_actor, current_role, db_session, requires, settings
+from gateway.visibility import VoiceAccess, voice_access
+from gateway.web.access import (
+    current_actor,
+    current_role,
+    db_session,
+    personal_data,
+    requires,
+    settings,
+)
 from gateway.web.forms import ConfirmForm
 from gateway.web.uploads import media_store
 from sms.phones import mask
@@ -75,10 +85,14 @@ def _moderates() -> bool:
     return current_role() in MODERATION
 
 
+def _access() -> VoiceAccess:
+    return voice_access(current_role())
+
+
 def _message_or_404(message_id: int) -> VoiceMessage:
-    """Operators only ever learn of approved messages: others answer 404, as if absent."""
+    """A message this person may not see answers 404, as if absent."""
     message = db_session().get(VoiceMessage, message_id)
-    if message is None or (not _moderates() and message.moderation != Moderation.APPROVED):
+    if message is None or not _access().sees(message):
         abort(404)
     return message
 
@@ -91,15 +105,12 @@ def _filters() -> moderation.Filters:
     except ValueError:
         flash(_("Unknown filter value; showing every message."))
         status = decision = None
-    if not _moderates():
-        decision = Moderation.APPROVED
-    return moderation.Filters(status=status, moderation=decision)
+    return moderation.Filters(status=status, moderation=decision, within=_access().decisions)
 
 
 def caller_shown(message: VoiceMessage) -> str:
-    if not message.caller:
-        return ""
-    return message.caller if _moderates() else mask(message.caller)
+    """Always masked on a page; the full number only through `reveal_caller`, audited."""
+    return mask(message.caller) if message.caller else ""
 
 
 def _index_page(form: UploadForm) -> str:
@@ -119,6 +130,7 @@ def _index_page(form: UploadForm) -> str:
 
 @blueprint.get("/")
 @requires(ALL_ROLES)
+@personal_data
 def index() -> ResponseReturnValue:
     form = UploadForm(formdata=None, data={"language": settings().transcription.default_language})
     return _index_page(form)
@@ -126,6 +138,7 @@ def index() -> ResponseReturnValue:
 
 @blueprint.post("/upload")
 @requires(ALL_ROLES)
+@personal_data
 def upload() -> ResponseReturnValue:
     form = UploadForm()
     received = request.files.get("file")
@@ -178,16 +191,20 @@ def _words(message: VoiceMessage) -> list[dict[str, object]]:
     return shown
 
 
-def _detail_page(message: VoiceMessage, correction: CorrectionForm | None = None) -> str:
-    moderates = _moderates()
+def _detail_page(
+    message: VoiceMessage, correction: CorrectionForm | None = None, *, caller: str = ""
+) -> str:
+    access = _access()
     has_original = bool(message.original_path) and message.purged_at is None
     return render_template(
         "voice/detail.html",
         message=message,
-        caller=caller_shown(message),
-        moderates=moderates,
+        caller=caller or caller_shown(message),
+        caller_revealed=bool(caller),
+        may_reveal=access.caller and bool(message.caller) and not caller,
+        moderates=_moderates(),
         original_url=url_for("voice.original", message_id=message.id)
-        if moderates and has_original
+        if access.original and has_original
         else None,
         protected_url=url_for("voice.protected", message_id=message.id)
         if message.protected_path
@@ -204,8 +221,25 @@ def _detail_page(message: VoiceMessage, correction: CorrectionForm | None = None
 
 @blueprint.get("/<int:message_id>")
 @requires(ALL_ROLES)
+@personal_data
 def detail(message_id: int) -> ResponseReturnValue:
     return _detail_page(_message_or_404(message_id))
+
+
+@blueprint.post("/<int:message_id>/caller")
+@requires(MODERATION)
+@personal_data
+def reveal_caller(message_id: int) -> ResponseReturnValue:
+    """The caller's full number on this one page, with an audit entry saying who saw it."""
+    message = _message_or_404(message_id)
+    if not ConfirmForm().validate_on_submit():
+        return _expired_form(message)
+    if not _access().caller or not message.caller:
+        abort(404)
+    db = db_session()
+    number = moderation.reveal_caller(db, message, actor=current_actor())
+    db.commit()
+    return _detail_page(message, caller=number)
 
 
 def _back(message: VoiceMessage) -> ResponseReturnValue:
@@ -219,6 +253,7 @@ def _expired_form(message: VoiceMessage) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/transcript")
 @requires(MODERATION)
+@personal_data
 def correct(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     form = CorrectionForm()
@@ -239,6 +274,7 @@ def correct(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/approve")
 @requires(MODERATION)
+@personal_data
 def approve(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
@@ -256,6 +292,7 @@ def approve(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/reject")
 @requires(MODERATION)
+@personal_data
 def reject(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     form = RejectForm()
@@ -274,6 +311,7 @@ def reject(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/sensitive")
 @requires(MODERATION)
+@personal_data
 def sensitive(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     form = SensitiveForm()
@@ -289,6 +327,7 @@ def sensitive(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/protect")
 @requires(MODERATION)
+@personal_data
 def protect(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
@@ -307,6 +346,7 @@ def protect(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/library")
 @requires(ALL_ROLES)
+@personal_data
 def to_library(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     form = LibraryForm()
@@ -346,13 +386,28 @@ def _stored(relative: str) -> Path:
     return path
 
 
+def _starts_listening() -> bool:
+    """A request for the start of the file: one audit entry per listening, not per seek.
+
+    A player asks for `bytes=N-` again at each seek; only a request from the first byte (or a
+    whole download) counts as someone starting to listen.
+    """
+    ranges = request.range
+    return ranges is None or not ranges.ranges or ranges.ranges[0][0] == 0
+
+
 @blueprint.get("/<int:message_id>/original")
 @requires(MODERATION)
+@personal_data
 def original(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
-    if message.purged_at is not None or not message.original_path:
+    if not _access().original or message.purged_at is not None or not message.original_path:
         abort(404)
     path = _stored(message.original_path)
+    if _starts_listening():
+        db = db_session()
+        moderation.record_listening(db, message, actor=current_actor())
+        db.commit()
     playable = listening.browser_type(path)
     if playable is not None:
         response = _send(path, playable)
@@ -373,6 +428,7 @@ def original(message_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/<int:message_id>/protected")
 @requires(ALL_ROLES)
+@personal_data
 def protected(message_id: int) -> ResponseReturnValue:
     message = _message_or_404(message_id)
     if not message.protected_path:
