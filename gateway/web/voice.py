@@ -11,17 +11,14 @@ thin: the decisions live in `audio.moderation`, intake in `audio.voice_messages`
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -31,13 +28,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from audio import listening, moderation, voice_messages
+from audio import library, moderation, voice_messages
 from audio.errors import AudioError
 from audio.ffmpeg import ToolMissing
 from audio.languages import LanguageError
 from audio.models import Moderation, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import StorageError
-from audio.voice_protection import PROTECTED_MEDIA_TYPE
+from gateway import sensitive as sensitive_marking
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, MODERATION
 from gateway.visibility import VoiceAccess, voice_access
@@ -51,6 +48,7 @@ from gateway.web.access import (
 )
 from gateway.web.forms import ConfirmForm
 from gateway.web.uploads import media_store
+from gateway.web.withdrawal import withdrawn_lines
 from sms.phones import mask
 
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
@@ -85,14 +83,14 @@ def _moderates() -> bool:
     return current_role() in MODERATION
 
 
-def _access() -> VoiceAccess:
+def current_voice_access() -> VoiceAccess:
     return voice_access(current_role())
 
 
-def _message_or_404(message_id: int) -> VoiceMessage:
+def message_or_404(message_id: int) -> VoiceMessage:
     """A message this person may not see answers 404, as if absent."""
     message = db_session().get(VoiceMessage, message_id)
-    if message is None or not _access().sees(message):
+    if message is None or not current_voice_access().sees(message):
         abort(404)
     return message
 
@@ -105,7 +103,9 @@ def _filters() -> moderation.Filters:
     except ValueError:
         flash(_("Unknown filter value; showing every message."))
         status = decision = None
-    return moderation.Filters(status=status, moderation=decision, within=_access().decisions)
+    return moderation.Filters(
+        status=status, moderation=decision, within=current_voice_access().decisions
+    )
 
 
 def caller_shown(message: VoiceMessage) -> str:
@@ -194,7 +194,7 @@ def _words(message: VoiceMessage) -> list[dict[str, object]]:
 def _detail_page(
     message: VoiceMessage, correction: CorrectionForm | None = None, *, caller: str = ""
 ) -> str:
-    access = _access()
+    access = current_voice_access()
     has_original = bool(message.original_path) and message.purged_at is None
     return render_template(
         "voice/detail.html",
@@ -203,10 +203,10 @@ def _detail_page(
         caller_revealed=bool(caller),
         may_reveal=access.caller and bool(message.caller) and not caller,
         moderates=_moderates(),
-        original_url=url_for("voice.original", message_id=message.id)
+        original_url=url_for("voice_audio.original", message_id=message.id)
         if access.original and has_original
         else None,
-        protected_url=url_for("voice.protected", message_id=message.id)
+        protected_url=url_for("voice_audio.protected", message_id=message.id)
         if message.protected_path
         else None,
         words=_words(message),
@@ -223,7 +223,7 @@ def _detail_page(
 @requires(ALL_ROLES)
 @personal_data
 def detail(message_id: int) -> ResponseReturnValue:
-    return _detail_page(_message_or_404(message_id))
+    return _detail_page(message_or_404(message_id))
 
 
 @blueprint.post("/<int:message_id>/caller")
@@ -231,10 +231,10 @@ def detail(message_id: int) -> ResponseReturnValue:
 @personal_data
 def reveal_caller(message_id: int) -> ResponseReturnValue:
     """The caller's full number on this one page, with an audit entry saying who saw it."""
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
         return _expired_form(message)
-    if not _access().caller or not message.caller:
+    if not current_voice_access().caller or not message.caller:
         abort(404)
     db = db_session()
     number = moderation.reveal_caller(db, message, actor=current_actor())
@@ -255,7 +255,7 @@ def _expired_form(message: VoiceMessage) -> ResponseReturnValue:
 @requires(MODERATION)
 @personal_data
 def correct(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _detail_page(message, form), 400
@@ -276,7 +276,7 @@ def correct(message_id: int) -> ResponseReturnValue:
 @requires(MODERATION)
 @personal_data
 def approve(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
         return _expired_form(message)
     db = db_session()
@@ -294,7 +294,7 @@ def approve(message_id: int) -> ResponseReturnValue:
 @requires(MODERATION)
 @personal_data
 def reject(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = RejectForm()
     if not form.validate_on_submit():
         return _expired_form(message)
@@ -313,15 +313,24 @@ def reject(message_id: int) -> ResponseReturnValue:
 @requires(MODERATION)
 @personal_data
 def sensitive(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = SensitiveForm()
     if not form.validate_on_submit():
         return _expired_form(message)
     mark = form.sensitive.data == "1"
     db = db_session()
-    moderation.set_sensitive(db, message, mark, actor=current_actor())
+    if not mark:
+        moderation.set_sensitive(db, message, False, actor=current_actor())
+        db.commit()
+        flash(_("No longer marked as sensitive."))
+        return _back(message)
+    withdrawal = sensitive_marking.mark_sensitive(db, message, now=utcnow(), actor=current_actor())
     db.commit()
-    flash(_("Marked as sensitive.") if mark else _("No longer marked as sensitive."))
+    flash(_("Marked as sensitive."))
+    if withdrawal is not None:
+        library.remove_files(media_store(), withdrawal.files)
+        for line in withdrawn_lines(withdrawal):
+            flash(line)
     return _back(message)
 
 
@@ -329,7 +338,7 @@ def sensitive(message_id: int) -> ResponseReturnValue:
 @requires(MODERATION)
 @personal_data
 def protect(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
         return _expired_form(message)
     db = db_session()
@@ -348,7 +357,7 @@ def protect(message_id: int) -> ResponseReturnValue:
 @requires(ALL_ROLES)
 @personal_data
 def to_library(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = LibraryForm()
     if not form.validate_on_submit():
         return _expired_form(message)
@@ -370,69 +379,3 @@ def to_library(message_id: int) -> ResponseReturnValue:
     db.commit()
     flash(_("Added to the library."))
     return redirect(url_for("library.detail", recording_id=recording.id), code=303)
-
-
-def _send(path: Path, mimetype: str) -> Response:
-    return send_file(path, mimetype=mimetype, conditional=True, max_age=0)
-
-
-def _stored(relative: str) -> Path:
-    try:
-        path = media_store().path(relative)
-    except StorageError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    return path
-
-
-def _starts_listening() -> bool:
-    """A request for the start of the file: one audit entry per listening, not per seek.
-
-    A player asks for `bytes=N-` again at each seek; only a request from the first byte (or a
-    whole download) counts as someone starting to listen.
-    """
-    ranges = request.range
-    return ranges is None or not ranges.ranges or ranges.ranges[0][0] == 0
-
-
-@blueprint.get("/<int:message_id>/original")
-@requires(MODERATION)
-@personal_data
-def original(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
-    if not _access().original or message.purged_at is not None or not message.original_path:
-        abort(404)
-    path = _stored(message.original_path)
-    if _starts_listening():
-        db = db_session()
-        moderation.record_listening(db, message, actor=current_actor())
-        db.commit()
-    playable = listening.browser_type(path)
-    if playable is not None:
-        response = _send(path, playable)
-    else:
-        work = media_store().scratch()
-        try:
-            copy = listening.listening_copy(
-                path, work / f"listen{listening.LISTENING_SUFFIX}", duration_s=message.duration_s
-            )
-            response = send_file(copy, mimetype=listening.LISTENING_TYPE, max_age=0)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        response.call_on_close(lambda: shutil.rmtree(work, ignore_errors=True))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@blueprint.get("/<int:message_id>/protected")
-@requires(ALL_ROLES)
-@personal_data
-def protected(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
-    if not message.protected_path:
-        abort(404)
-    response = _send(_stored(message.protected_path), PROTECTED_MEDIA_TYPE)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
