@@ -30,7 +30,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 FRAMEWORK_PUBLIC = frozenset({"static"})
 """Flask's own endpoints, which cannot carry a declaration: the stylesheets and scripts."""
-NO_STORE = "no-store"
 
 
 def init_app(app: Flask) -> None:
@@ -62,13 +61,15 @@ def carries_personal_data(app: Flask, endpoint: str | None) -> bool:
     return bool(getattr(view, "personal_data", False))
 
 
+def personal_data_in_this_answer() -> None:
+    """For views whose answer carries personal data only sometimes (a caller's voice in the
+    library): the same `no-store` as a view declared with `personal_data`."""
+    g.personal_data = True
+
+
 def _no_store_personal_data(response: Response) -> Response:
-    if carries_personal_data(current_app, request.endpoint):
-        directives = {
-            part.strip() for part in (response.headers.get("Cache-Control") or "").split(",")
-        }
-        if NO_STORE not in directives:
-            response.headers["Cache-Control"] = "private, no-store"
+    if g.get("personal_data") or carries_personal_data(current_app, request.endpoint):
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

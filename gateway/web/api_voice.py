@@ -162,6 +162,8 @@ openapi.operation(
     "get",
     {
         "summary": "A voice message's transcription status, transcript and word timings",
+        "description": "Operators' tokens only see approved messages (404 for the rest), as in "
+        "the panel; read transcripts awaiting moderation with a moderator's token.",
         "parameters": [
             {"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}}
         ],

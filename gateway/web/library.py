@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     jsonify,
@@ -44,7 +43,13 @@ from audio.models import Recording
 from audio.moderation import LIBRARY_TAGS
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
-from gateway.web.access import current_actor, current_role, db_session, requires
+from gateway.web.access import (
+    current_actor,
+    current_role,
+    db_session,
+    personal_data_in_this_answer,
+    requires,
+)
 from gateway.web.labels import label
 from gateway.web.uploads import import_upload, media_store, stored_or_404
 from playlists.usage import RecordingUse, recording_use
@@ -282,7 +287,7 @@ def delete(recording_id: int) -> ResponseReturnValue:
 VOICE_MESSAGE_TAG = LIBRARY_TAGS[0]
 
 
-def _stored_file(relative: str, mimetype: str) -> Response:
+def _stored_file(relative: str, mimetype: str) -> ResponseReturnValue:
     path = stored_or_404(relative)
     return send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
 
@@ -292,10 +297,9 @@ def _stored_file(relative: str, mimetype: str) -> Response:
 def audio(recording_id: int) -> ResponseReturnValue:
     """A caller's voice (even disguised) is never kept in a browser or proxy cache."""
     recording = _recording_or_404(recording_id)
-    response = _stored_file(recording.media_path, MEDIA_TYPE)
     if recording.voice_message_id is not None or VOICE_MESSAGE_TAG in (recording.tags or []):
-        response.headers["Cache-Control"] = "private, no-store"
-    return response
+        personal_data_in_this_answer()
+    return _stored_file(recording.media_path, MEDIA_TYPE)
 
 
 @blueprint.get("/<int:recording_id>/waveform.svg")

@@ -66,7 +66,6 @@ def original(message_id: int) -> ResponseReturnValue:
             shutil.rmtree(work, ignore_errors=True)
             raise
         response.call_on_close(lambda: shutil.rmtree(work, ignore_errors=True))
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -78,5 +77,4 @@ def protected(message_id: int) -> ResponseReturnValue:
     if not message.protected_path:
         abort(404)
     response = _send(stored_or_404(message.protected_path), PROTECTED_MEDIA_TYPE)
-    response.headers["Cache-Control"] = "private, no-store"
     return response
