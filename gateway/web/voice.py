@@ -200,7 +200,6 @@ def _detail_page(
         "voice/detail.html",
         message=message,
         caller=caller or caller_shown(message),
-        caller_revealed=bool(caller),
         may_reveal=access.caller and bool(message.caller) and not caller,
         moderates=_moderates(),
         original_url=url_for("voice_audio.original", message_id=message.id)
