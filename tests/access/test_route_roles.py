@@ -108,6 +108,7 @@ PERSONAL_DATA = {
     "subscribers.add",
     "subscribers.import_csv",
     "subscribers.export_csv",
+    "alerts.inbound",
     "voice.index",
     "voice.upload",
     "voice.detail",
