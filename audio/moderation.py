@@ -29,6 +29,7 @@ from gateway import audit
 from gateway.accounts import SYSTEM, Actor
 from gateway.database import utcnow
 from gateway.settings import MediaSettings
+from sms.phones import mask
 
 PAGE_SIZE = 200
 TRANSCRIPT_MAX = 20_000
@@ -46,6 +47,8 @@ class Filters:
 
     status: TranscriptionStatus | None = None
     moderation: Moderation | None = None
+    within: frozenset[Moderation] = frozenset(Moderation)
+    """The decisions the person asking may see at all (`gateway.visibility`)."""
 
 
 def _audit(
@@ -62,14 +65,20 @@ def _audit(
     )
 
 
-def search(session: Session, filters: Filters, *, limit: int = PAGE_SIZE) -> list[VoiceMessage]:
-    """Newest first."""
-    query = select(VoiceMessage).order_by(VoiceMessage.received_at.desc(), VoiceMessage.id.desc())
+def search(
+    session: Session, filters: Filters, *, limit: int = PAGE_SIZE, offset: int = 0
+) -> list[VoiceMessage]:
+    """Newest first, never outside `filters.within`."""
+    query = (
+        select(VoiceMessage)
+        .where(VoiceMessage.moderation.in_(sorted(filters.within)))
+        .order_by(VoiceMessage.received_at.desc(), VoiceMessage.id.desc())
+    )
     if filters.status is not None:
         query = query.where(VoiceMessage.status == filters.status.value)
     if filters.moderation is not None:
         query = query.where(VoiceMessage.moderation == filters.moderation.value)
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
 def library_recording(session: Session, message: VoiceMessage) -> Recording | None:
@@ -138,6 +147,21 @@ def set_sensitive(
     session.flush()
     _audit(session, "voice.sensitive" if sensitive else "voice.not_sensitive", message, actor)
     return True
+
+
+def _masked(message: VoiceMessage) -> str:
+    return mask(message.caller) if message.caller else ""
+
+
+def record_listening(session: Session, message: VoiceMessage, *, actor: Actor) -> None:
+    """Audit that someone listened to the original, recognisable voice of a caller."""
+    _audit(session, "voice.listen_original", message, actor, caller=_masked(message))
+
+
+def reveal_caller(session: Session, message: VoiceMessage, *, actor: Actor) -> str:
+    """The caller's full number, audited; the entry itself keeps the number masked."""
+    _audit(session, "voice.reveal_caller", message, actor, caller=_masked(message))
+    return message.caller
 
 
 def _original(message: VoiceMessage, store: MediaStore) -> Path:

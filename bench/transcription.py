@@ -273,7 +273,11 @@ def run(root: Path, count: int) -> None:
         env=env, check=True, capture_output=True,
     )  # fmt: skip
     token = subprocess.run(
-        [ALTAVOZ, "token", "create", "bench"], env=env, check=True, capture_output=True, text=True
+        [ALTAVOZ, "token", "create", "bench", "--role", "moderator"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     database = Database(env["ALTAVOZ_DATABASE__URL"])
     self_argv = [sys.executable, "-m", "gateway.cli"]

@@ -18,7 +18,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from gateway import audit, passwords
 from gateway.database import Base, UTCDateTime, utcnow
@@ -82,6 +82,9 @@ class User(Base):
 
 
 class ApiToken(Base):
+    """An integration's key. It belongs to an account (`created_by`, its owner) and acts with
+    `effective_role`: never more than that account may do now."""
+
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -93,10 +96,33 @@ class ApiToken(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    owner: Mapped[User | None] = relationship(User, lazy="joined")
 
     @property
     def role_enum(self) -> Role:
-        return Role(self.role)
+        """The role the token acts with now (see `effective_role`); only live tokens get here."""
+        role = effective_role(Role(self.role), self.owner)
+        if role is None:
+            raise AccountError("this token's owner may no longer use it")
+        return role
+
+
+def effective_role(token_role: Role, owner: User | None) -> Role | None:
+    """The lesser of the token's role and its owner's current role; None if there is none.
+
+    Admin includes both other roles; operator and moderator share nothing, so an operator's
+    account cannot hold a working moderator token (nor the reverse). A token whose owner is
+    gone or disabled can do nothing.
+    """
+    if owner is None or not owner.active:
+        return None
+    owner_role = owner.role_enum
+    if owner_role == Role.ADMIN or owner_role == token_role:
+        return token_role
+    if token_role == Role.ADMIN:
+        return owner_role
+    return None
 
 
 @dataclass(frozen=True)
@@ -261,19 +287,37 @@ def _digest(token: str) -> str:
 
 
 def create_token(
-    session: Session, *, name: str, role: Role = Role.OPERATOR, actor: Actor = SYSTEM
+    session: Session,
+    *,
+    name: str,
+    owner: User,
+    role: Role = Role.OPERATOR,
+    expires_at: datetime | None = None,
+    actor: Actor = SYSTEM,
 ) -> tuple[ApiToken, str]:
-    """Create a token; the clear text is returned here once and never stored."""
+    """Create a token for `owner`; the clear text is returned here once and never stored.
+
+    Refused when the owner could not use it: a token never does more than its account.
+    """
     name = name.strip()
     if not name or len(name) > 80:
         raise AccountError("a token needs a name of 1-80 characters")
+    if effective_role(role, owner) != role:
+        raise AccountError(
+            f"the account {owner.username!r} ({owner.role}, "
+            f"{'active' if owner.active else 'disabled'}) cannot own a {role.value} token"
+        )
+    if expires_at is not None and expires_at <= utcnow():
+        raise AccountError("a token's expiry must lie in the future")
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
         role=role.value,
         digest=_digest(clear),
         display_prefix=clear[: len(TOKEN_PREFIX) + 6],
-        created_by=actor.id,
+        created_by=owner.id,
+        owner=owner,
+        expires_at=expires_at,
     )
     session.add(token)
     session.flush()
@@ -284,9 +328,20 @@ def create_token(
         actor_name=actor.name,
         address=actor.address,
         target=name,
-        details={"role": role.value, "token_id": token.id},
+        details={
+            "role": role.value,
+            "token_id": token.id,
+            "owner": owner.username,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
     )
     return token, clear
+
+
+def oldest_active_admin(session: Session) -> User | None:
+    """Who owns a token made at the shell without naming an owner."""
+    query = select(User).where(User.role == Role.ADMIN.value, User.active).order_by(User.id)
+    return session.scalars(query.limit(1)).first()
 
 
 def revoke_token(session: Session, token: ApiToken, *, actor: Actor = SYSTEM) -> None:
@@ -304,8 +359,18 @@ def revoke_token(session: Session, token: ApiToken, *, actor: Actor = SYSTEM) ->
     )
 
 
-def authenticate_token(session: Session, clear: str) -> ApiToken | None:
-    """The live token matching this clear text, or None; compares digests in constant time."""
+class TokenRefused(AccountError):
+    """A genuine token that may not be used now; the message says why (to its holder only)."""
+
+
+def authenticate_token(
+    session: Session, clear: str, *, now: datetime | None = None
+) -> ApiToken | None:
+    """The live token matching this clear text, or None; compares digests in constant time.
+
+    Raises TokenRefused for a real token that has expired or whose owner may no longer use it
+    (disabled, or moved to a role that does not include the token's).
+    """
     if not clear.startswith(TOKEN_PREFIX):
         return None
     digest = _digest(clear)
@@ -314,5 +379,10 @@ def authenticate_token(session: Session, clear: str) -> ApiToken | None:
         return None
     if token.revoked_at is not None:
         return None
-    token.last_used_at = utcnow()
+    now = now or utcnow()
+    if token.expires_at is not None and token.expires_at <= now:
+        raise TokenRefused(f"the API token expired at {token.expires_at.isoformat()}")
+    if effective_role(Role(token.role), token.owner) is None:
+        raise TokenRefused("the API token's owner account is disabled or no longer has its role")
+    token.last_used_at = now
     return token

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -16,7 +18,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from gateway import accounts, migrate
 from gateway.accounts import AccountError
-from gateway.database import Database
+from gateway.database import Database, utcnow
 from gateway.roles import Role
 from gateway.settings import ConfigError, Settings, load_settings
 
@@ -31,7 +33,7 @@ def app_database() -> Database:
     return value
 
 
-def fail(message: str, status: int = 1) -> None:
+def fail(message: str, status: int = 1) -> NoReturn:
     """Stop the command with one line on stderr."""
     click.echo(f"altavoz: {message}", err=True)
     raise SystemExit(status)
@@ -105,8 +107,18 @@ def token_group() -> None:
 @token_group.command("create")
 @click.argument("name")
 @click.option("--role", default="operator", show_default=True, help="the token's role")
+@click.option(
+    "--owner",
+    help="the account the token belongs to (default: the oldest active admin); the token "
+    "stops working when that account is disabled and never does more than it may",
+)
+@click.option(
+    "--expires-in-days",
+    type=click.IntRange(1, 3650),
+    help="the token stops working after this many days (default: never)",
+)
 @with_appcontext
-def token_create(name: str, role: str) -> None:
+def token_create(name: str, role: str, owner: str | None, expires_in_days: int | None) -> None:
     """Print a new API token (shown only this once)."""
     try:
         parsed_role = Role.parse(role)
@@ -114,9 +126,24 @@ def token_create(name: str, role: str) -> None:
         fail(str(exc), 2)
     database = app_database()
     migrate.upgrade(database)
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
     try:
         with database.session() as session:
-            _token, clear = accounts.create_token(session, name=name, role=parsed_role)
+            account = (
+                accounts.find_user(session, owner)
+                if owner
+                else accounts.oldest_active_admin(session)
+            )
+            if account is None:
+                fail(
+                    f"no account named {owner!r}"
+                    if owner
+                    else "no active admin to own the token: run `altavoz init` or pass --owner",
+                    2,
+                )
+            _token, clear = accounts.create_token(
+                session, name=name, role=parsed_role, owner=account, expires_at=expires_at
+            )
     except AccountError as exc:
         fail(str(exc), 2)
     click.echo(clear)

@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         schedule,
         subscribers,
         voice,
+        voice_audio,
     )
 
     settings = settings or load_settings()
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(schedule.blueprint)
     app.register_blueprint(library.blueprint)
     app.register_blueprint(voice.blueprint)
+    app.register_blueprint(voice_audio.blueprint)
     api.register(app)
     csrf.exempt(api.blueprint)
     register_commands(app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
+from ipaddress import IPv6Address, ip_address, ip_network
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -242,6 +243,40 @@ class WebSettings(_Section):
     default_locale: Literal["es", "en"] = "es"
 
 
+class MetricsSettings(_Section):
+    """Who may scrape `/metrics` without a token: addresses or CIDR networks."""
+
+    allow_from: tuple[str, ...] = ("127.0.0.1", "::1")
+
+    @field_validator("allow_from", mode="before")
+    @classmethod
+    def _split_words(cls, value: object) -> object:
+        """An environment variable gives one string: `127.0.0.1, 10.0.0.0/8`."""
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("allow_from")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    def allows(self, address: str) -> bool:
+        """Whether a client at `address` may read the metrics without a token."""
+        try:
+            client = ip_address(address)
+        except ValueError:
+            return False
+        if isinstance(client, IPv6Address) and client.ipv4_mapped is not None:
+            client = client.ipv4_mapped
+        return any(client in ip_network(entry, strict=False) for entry in self.allow_from)
+
+
 class Settings(_Section):
     station: StationSettings = StationSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -252,6 +287,7 @@ class Settings(_Section):
     alerts: AlertSettings = AlertSettings()
     monitor: MonitorSettings = MonitorSettings()
     web: WebSettings = WebSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

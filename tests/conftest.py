@@ -80,8 +80,14 @@ def logged_in(client: FlaskClient, make_user: Callable[..., User]) -> Callable[[
 @pytest.fixture
 def api_token(database: Database) -> Callable[[Role], str]:
     def create(role: Role = Role.OPERATOR) -> str:
+        """A token owned by an account of the same role (made once per role)."""
         with database.session() as session:
-            _token, clear = accounts.create_token(session, name=f"{role.value}-token", role=role)
+            owner = accounts.find_user(session, f"{role.value}-owner") or accounts.create_user(
+                session, username=f"{role.value}-owner", password=PASSWORD, role=role
+            )
+            _token, clear = accounts.create_token(
+                session, name=f"{role.value}-token", role=role, owner=owner
+            )
         return clear
 
     return create

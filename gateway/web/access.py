@@ -1,4 +1,11 @@
-"""Sessions, the current user or token, and role checks shared by the panel and the API."""
+"""Sessions, the current user or token, and role checks shared by the panel and the API.
+
+Every endpoint declares who may reach it, on the view function itself: `requires` (panel) and
+`api.api_requires` set `allowed_roles`, `public` marks the few open to anyone, and
+`personal_data` marks what must never be kept by a browser or proxy cache (`no-store`, added
+here after the request). The route x role test reads the same declarations, so an endpoint
+without one fails the suite.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +13,23 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, url_for
 from flask_login import LoginManager, current_user
 from sqlalchemy.orm import Session
 
+from gateway import accounts
 from gateway.accounts import Actor, ApiToken, User
 from gateway.database import Database
 from gateway.roles import Role
 from gateway.settings import Settings
+from gateway.web.errors import ApiError
 
 login_manager = LoginManager()
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+FRAMEWORK_PUBLIC = frozenset({"static"})
+"""Flask's own endpoints, which cannot carry a declaration: the stylesheets and scripts."""
 
 
 def init_app(app: Flask) -> None:
@@ -24,6 +37,40 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
+    app.after_request(_no_store_personal_data)
+
+
+def public(view: F) -> F:
+    """Declare a view open to anyone (it does its own checks, if any)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
+def personal_data(view: F) -> F:
+    """Declare that a view's answer carries personal data: sent `Cache-Control: no-store`."""
+    view.personal_data = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public(app: Flask, endpoint: str) -> bool:
+    return endpoint in FRAMEWORK_PUBLIC or getattr(app.view_functions[endpoint], "public", False)
+
+
+def carries_personal_data(app: Flask, endpoint: str | None) -> bool:
+    view = app.view_functions.get(endpoint or "")
+    return bool(getattr(view, "personal_data", False))
+
+
+def personal_data_in_this_answer() -> None:
+    """For views whose answer carries personal data only sometimes (a caller's voice in the
+    library): the same `no-store` as a view declared with `personal_data`."""
+    g.personal_data = True
+
+
+def _no_store_personal_data(response: Response) -> Response:
+    if g.get("personal_data") or carries_personal_data(current_app, request.endpoint):
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def settings() -> Settings:
@@ -82,6 +129,22 @@ def current_role() -> Role | None:
         role: Role = current_user.role_enum
         return role
     return None
+
+
+def bearer_token() -> ApiToken:
+    """The request's live API token (`Authorization: Bearer TOKEN`), or a 401 saying why."""
+    scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise ApiError(401, "send an API token as 'Authorization: Bearer TOKEN'")
+    db = db_session()
+    try:
+        token = accounts.authenticate_token(db, credential.strip())
+    except accounts.TokenRefused as exc:
+        raise ApiError(401, str(exc)) from None
+    if token is None:
+        raise ApiError(401, "the API token is not valid or has been revoked")
+    db.commit()
+    return token
 
 
 def requires(roles: Iterable[Role]) -> Callable[[F], F]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from gateway import accounts, audit
 from gateway.accounts import AccountError, ApiToken, User, WeakPasswordError
+from gateway.database import utcnow
 from gateway.roles import ADMIN_ONLY, Role
-from gateway.web.access import current_actor, db_session, requires
+from gateway.web.access import current_actor, db_session, personal_data, requires
 from gateway.web.forms import (
     WEAKNESS_MESSAGES,
     ConfirmForm,
@@ -116,6 +120,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/tokens")
 @requires(ADMIN_ONLY)
+@personal_data
 def tokens() -> ResponseReturnValue:
     rows = db_session().scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))
     return render_template(
@@ -125,15 +130,19 @@ def tokens() -> ResponseReturnValue:
 
 @blueprint.post("/tokens")
 @requires(ADMIN_ONLY)
+@personal_data
 def create_token() -> ResponseReturnValue:
     form = TokenForm()
     db = db_session()
     if form.validate_on_submit():
         try:
+            days = form.expires_in_days.data
             _token, clear = accounts.create_token(
                 db,
                 name=form.name.data or "",
                 role=Role.parse(form.role.data or ""),
+                owner=_user_or_404(current_user.id),
+                expires_at=utcnow() + timedelta(days=days) if days else None,
                 actor=current_actor(),
             )
         except AccountError as exc:
@@ -171,6 +180,7 @@ def revoke_token(token_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/audit")
 @requires(ADMIN_ONLY)
+@personal_data
 def audit_log() -> ResponseReturnValue:
     action = request.args.get("action") or None
     entries = audit.recent(db_session(), limit=500, action=action)

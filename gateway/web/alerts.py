@@ -21,7 +21,7 @@ from gateway.alert_models import Alert
 from gateway.alerts import MAX_ALERT_CHARS, AlertError, AlertRequest, alert_status, create_alert
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
-from gateway.web.access import current_actor, db_session, requires, settings
+from gateway.web.access import current_actor, db_session, personal_data, requires, settings
 from sms.compose import preview
 from sms.models import InboundMessage, LinkStatus, Subscriber
 from sms.phones import mask
@@ -129,6 +129,7 @@ def detail(alert_id: int) -> ResponseReturnValue:
 
 @blueprint.get("/inbound")
 @requires(STAFF)
+@personal_data
 def inbound() -> ResponseReturnValue:
     """What villages sent in: keywords that changed a subscription, and everything else."""
     rows = db_session().scalars(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from flask import request
 from flask.typing import ResponseReturnValue
-from pydantic import BeforeValidator, Field
+from pydantic import Field
 
 from audio import library
 from audio.errors import AudioError, Problem
@@ -37,8 +37,6 @@ STATUS_FOR = {
 }
 
 Text = Annotated[str, Field(max_length=TITLE_MAX)]
-# An empty filter in a query string means no filter.
-Optional = BeforeValidator(lambda value: value or None)
 
 
 class NewRecording(openapi.RequestModel):
@@ -73,9 +71,9 @@ class RecordingAnswer(openapi.ResponseModel):
 
 class RecordingFilter(openapi.QueryModel):
     q: Text = ""
-    kind: Annotated[RecordingKind | None, Optional] = None
-    language: Annotated[str | None, Optional] = Field(default=None, max_length=35)
-    consent: Annotated[str | None, Optional] = Field(
+    kind: Annotated[RecordingKind | None, openapi.Optional] = None
+    language: Annotated[str | None, openapi.Optional] = Field(default=None, max_length=35)
+    consent: Annotated[str | None, openapi.Optional] = Field(
         default=None, max_length=5, description="yes or no"
     )
 

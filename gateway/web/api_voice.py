@@ -2,29 +2,37 @@
 
 The answer to an upload is 202: the message is stored and queued, and a transcription worker
 takes it from there; the integration polls `GET /voice-messages/{id}` for the transcript.
+Reading follows the panel's rules exactly (`gateway.visibility`): an operator's token learns
+only of approved messages, and no answer carries a caller's number.
 """
 
 from __future__ import annotations
 
 import shutil
+from typing import Annotated
 
 from flask import request
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from audio import voice_messages
+from audio import moderation, voice_messages
 from audio.errors import AudioError, Problem
 from audio.languages import LanguageError
-from audio.models import TranscriptionStatus, VoiceChannel, VoiceMessage
+from audio.models import Moderation, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import MediaStore
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
+from gateway.visibility import VoiceAccess, voice_access
 from gateway.web import openapi
-from gateway.web.access import db_session, settings
+from gateway.web.access import current_role, db_session, personal_data, settings
 from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
 
+PAGE = 50
+MAX_PAGE = moderation.PAGE_SIZE
+MAX_OFFSET = 1_000_000
+"""Deep enough for any station's archive; keeps the number well inside every database's int."""
 STATUS_FOR = {
     Problem.EMPTY: 415,
     Problem.NOT_AUDIO: 415,
@@ -63,6 +71,20 @@ class VoiceMessageAnswer(openapi.ResponseModel):
     received_at: openapi.Timestamp
     moderation: str
     failure_reason: str | None
+
+
+class VoiceMessageFilter(openapi.QueryModel):
+    status: Annotated[TranscriptionStatus | None, openapi.Optional] = None
+    moderation: Annotated[Moderation | None, openapi.Optional] = None
+    limit: int = Field(default=PAGE, ge=1, le=MAX_PAGE)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
+
+
+class VoiceMessagePage(openapi.ResponseModel):
+    items: list[VoiceMessageAnswer]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="null on the last page")
 
 
 @blueprint.post("/voice-messages")
@@ -105,14 +127,44 @@ def create_voice_message(form: NewVoiceMessage) -> ResponseReturnValue:
     return openapi.reply(Queued(id=message.id, status=TranscriptionStatus(message.status)), 202)
 
 
+def _access() -> VoiceAccess:
+    return voice_access(current_role())
+
+
+@blueprint.get("/voice-messages")
+@api_requires(ALL_ROLES)
+@personal_data
+@openapi.operation(
+    "The voice messages this token's role may see, newest first (the panel's rules: "
+    "operators' tokens see approved messages only)",
+    query=VoiceMessageFilter,
+    responses={200: VoiceMessagePage},
+)
+def list_voice_messages(query: VoiceMessageFilter) -> ResponseReturnValue:
+    filters = moderation.Filters(
+        status=query.status, moderation=query.moderation, within=_access().decisions
+    )
+    # One more than asked tells whether another page follows without counting every row.
+    found = moderation.search(db_session(), filters, limit=query.limit + 1, offset=query.offset)
+    more = len(found) > query.limit
+    page = VoiceMessagePage(
+        items=[VoiceMessageAnswer.model_validate(m.as_json()) for m in found[: query.limit]],
+        limit=query.limit,
+        offset=query.offset,
+        next_offset=query.offset + query.limit if more else None,
+    )
+    return openapi.reply(page)
+
+
 @blueprint.get("/voice-messages/<int:message_id>")
 @api_requires(ALL_ROLES)
+@personal_data
 @openapi.operation(
     "A voice message's transcription status, transcript and word timings",
     responses={200: VoiceMessageAnswer},
 )
 def get_voice_message(message_id: int) -> ResponseReturnValue:
     message = db_session().get(VoiceMessage, message_id)
-    if message is None:
+    if message is None or not _access().sees(message):
         raise ApiError(404, f"there is no voice message {message_id}")
     return openapi.reply(VoiceMessageAnswer.model_validate(message.as_json()))

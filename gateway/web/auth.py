@@ -14,7 +14,14 @@ from gateway import accounts, audit, throttle
 from gateway.accounts import User, WeakPasswordError
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
-from gateway.web.access import client_address, current_actor, db_session, requires, settings
+from gateway.web.access import (
+    client_address,
+    current_actor,
+    db_session,
+    public,
+    requires,
+    settings,
+)
 from gateway.web.forms import WEAKNESS_MESSAGES, ChangePasswordForm, LoginForm
 from gateway.web.local_target import local_target
 
@@ -91,6 +98,7 @@ def _locked_message() -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@public
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("panel.dashboard"))
@@ -173,6 +181,7 @@ def change_password() -> ResponseReturnValue:
 
 
 @blueprint.post("/logout")
+@public
 def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         actor = current_actor()

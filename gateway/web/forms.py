@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from gateway.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from gateway.passwords import MAX_LENGTH, MIN_LENGTH, Weakness
@@ -53,6 +53,9 @@ class ChangePasswordForm(PasswordForm):
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.OPERATOR.value)
+    expires_in_days = IntegerField(
+        _l("Expires after (days; empty: never)"), validators=[Optional(), NumberRange(1, 3650)]
+    )
 
 
 class ConfirmForm(FlaskForm):

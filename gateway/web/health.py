@@ -1,4 +1,8 @@
-"""Liveness for load balancers and the Prometheus scrape endpoint; neither needs a login."""
+"""Liveness for load balancers and the Prometheus scrape endpoint; neither needs a login.
+
+The metrics name alerts, queues and failures: they are read from the addresses in
+`metrics.allow_from` (loopback by default) or with any valid API token, by no one else.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.metrics import registry_for
-from gateway.web.access import database
+from gateway.web.access import bearer_token, client_address, database, public, settings
 
 blueprint = Blueprint("health", __name__)
 
 
 @blueprint.get("/healthz")
+@public
 def healthz() -> tuple[Response, int]:
     try:
         with database().engine.connect() as connection:
@@ -24,7 +29,10 @@ def healthz() -> tuple[Response, int]:
 
 
 @blueprint.get("/metrics")
+@public
 def metrics() -> Response:
+    if not settings().metrics.allows(client_address()):
+        bearer_token()
     registry = current_app.extensions.get("altavoz.metrics")
     if registry is None:
         registry = current_app.extensions["altavoz.metrics"] = registry_for(database())

@@ -22,11 +22,14 @@ def select_locale() -> str:
 
 
 def init_app(app: Flask) -> None:
+    from gateway.web.access import public
+
     Babel(app, locale_selector=select_locale, default_translation_directories="translations")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = select_locale
 
     @app.get("/lang/<code>")
+    @public
     def set_language(code: str) -> Response:
         target = local_target(request.args.get("next")) or url_for("panel.dashboard")
         response = redirect(target)

@@ -40,12 +40,18 @@ from audio.metadata import (
     title_from_filename,
 )
 from audio.models import Recording
-from audio.storage import StorageError
+from audio.moderation import LIBRARY_TAGS
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
-from gateway.web.access import current_actor, current_role, db_session, requires
+from gateway.web.access import (
+    current_actor,
+    current_role,
+    db_session,
+    personal_data_in_this_answer,
+    requires,
+)
 from gateway.web.labels import label
-from gateway.web.uploads import import_upload, media_store
+from gateway.web.uploads import import_upload, media_store, stored_or_404
 from playlists.usage import RecordingUse, recording_use
 
 blueprint = Blueprint("library", __name__, url_prefix="/library")
@@ -278,20 +284,22 @@ def delete(recording_id: int) -> ResponseReturnValue:
     return redirect(url_for("library.index"), code=303)
 
 
+VOICE_MESSAGE_TAG = LIBRARY_TAGS[0]
+
+
 def _stored_file(relative: str, mimetype: str) -> ResponseReturnValue:
-    try:
-        path = media_store().path(relative)
-    except StorageError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
+    path = stored_or_404(relative)
     return send_file(path, mimetype=mimetype, conditional=True, max_age=3600)
 
 
 @blueprint.get("/<int:recording_id>/audio")
 @requires(ALL_ROLES)
 def audio(recording_id: int) -> ResponseReturnValue:
-    return _stored_file(_recording_or_404(recording_id).media_path, MEDIA_TYPE)
+    """A caller's voice (even disguised) is never kept in a browser or proxy cache."""
+    recording = _recording_or_404(recording_id)
+    if recording.voice_message_id is not None or VOICE_MESSAGE_TAG in (recording.tags or []):
+        personal_data_in_this_answer()
+    return _stored_file(recording.media_path, MEDIA_TYPE)
 
 
 @blueprint.get("/<int:recording_id>/waveform.svg")

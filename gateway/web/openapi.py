@@ -23,6 +23,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -61,6 +62,8 @@ Moment = Annotated[
 ]
 # A string pattern for text that must hold more than spaces (JSON Schema patterns search).
 NOT_BLANK = r"\S"
+# An empty filter in a query string means no filter.
+Optional = BeforeValidator(lambda value: value or None)
 
 
 class RequestModel(BaseModel):

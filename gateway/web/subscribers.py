@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from gateway import audit
 from gateway.database import utcnow
 from gateway.roles import STAFF
-from gateway.web.access import current_actor, db_session, requires, settings
+from gateway.web.access import current_actor, db_session, personal_data, requires, settings
 from sms import subscribers
 from sms.models import Subscriber
 from sms.phones import PhoneError
@@ -64,12 +64,14 @@ def _page(form: SubscriberForm, import_form: ImportForm, **extra: object) -> str
 
 @blueprint.get("/")
 @requires(STAFF)
+@personal_data
 def index() -> ResponseReturnValue:
     return _page(SubscriberForm(), ImportForm())
 
 
 @blueprint.post("/")
 @requires(STAFF)
+@personal_data
 def add() -> ResponseReturnValue:
     form = SubscriberForm()
     if form.validate_on_submit():
@@ -105,6 +107,7 @@ def add() -> ResponseReturnValue:
 
 @blueprint.post("/import")
 @requires(STAFF)
+@personal_data
 def import_csv() -> ResponseReturnValue:
     import_form = ImportForm()
     if not import_form.validate_on_submit():
@@ -139,6 +142,7 @@ def import_csv() -> ResponseReturnValue:
 
 @blueprint.get("/export.csv")
 @requires(STAFF)
+@personal_data
 def export_csv() -> ResponseReturnValue:
     body = subscribers.export_csv(db_session())
     return Response(

@@ -7,18 +7,31 @@ The upload is saved under a fixed name in a private scratch folder; the name the
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
+from flask import abort
 from werkzeug.datastructures import FileStorage
 
 from audio import library
 from audio.metadata import RecordingMetadata
 from audio.models import Recording
-from audio.storage import MediaStore
+from audio.storage import MediaStore, StorageError
 from gateway.web.access import current_actor, db_session, settings
 
 
 def media_store() -> MediaStore:
     return MediaStore(settings().media.dir)
+
+
+def stored_or_404(relative: str) -> Path:
+    """A stored file to send; 404 when its path is unsafe or the file is gone."""
+    try:
+        path = media_store().path(relative)
+    except StorageError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    return path
 
 
 def import_upload(upload: FileStorage, metadata: RecordingMetadata) -> Recording:

@@ -1,25 +1,24 @@
 """Voice messages screen: listen, read along, correct, approve or reject, protect the voice.
 
-Moderators and admins see everything: the caller's number, the original audio and every
-message. Operators see approved messages only, with the number masked and only the protected
-copy to listen to (or nothing): they may turn an approved message into a library recording.
-The view is thin: the decisions live in `audio.moderation`, intake in `audio.voice_messages`.
+Moderators and admins see every message and the original audio, and may reveal a caller's
+number (shown masked until then; revealing it and listening to an original are audited).
+Operators see approved messages only, with the number masked and only the protected copy to
+listen to (or nothing): they may turn an approved message into a library recording. Who sees
+what is decided once, in `gateway.visibility`, for this screen and the API alike. The view is
+thin: the decisions live in `audio.moderation`, intake in `audio.voice_messages`.
 """
 
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -29,18 +28,27 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from audio import listening, moderation, voice_messages
+from audio import library, moderation, voice_messages
 from audio.errors import AudioError
 from audio.ffmpeg import ToolMissing
 from audio.languages import LanguageError
 from audio.models import Moderation, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import StorageError
-from audio.voice_protection import PROTECTED_MEDIA_TYPE
+from gateway import sensitive as sensitive_marking
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, MODERATION
-from gateway.web.access import current_actor, current_role, db_session, requires, settings
+from gateway.visibility import VoiceAccess, voice_access
+from gateway.web.access import (
+    current_actor,
+    current_role,
+    db_session,
+    personal_data,
+    requires,
+    settings,
+)
 from gateway.web.forms import ConfirmForm
 from gateway.web.uploads import media_store
+from gateway.web.withdrawal import withdrawn_lines
 from sms.phones import mask
 
 blueprint = Blueprint("voice", __name__, url_prefix="/voice")
@@ -75,10 +83,14 @@ def _moderates() -> bool:
     return current_role() in MODERATION
 
 
-def _message_or_404(message_id: int) -> VoiceMessage:
-    """Operators only ever learn of approved messages: others answer 404, as if absent."""
+def current_voice_access() -> VoiceAccess:
+    return voice_access(current_role())
+
+
+def message_or_404(message_id: int) -> VoiceMessage:
+    """A message this person may not see answers 404, as if absent."""
     message = db_session().get(VoiceMessage, message_id)
-    if message is None or (not _moderates() and message.moderation != Moderation.APPROVED):
+    if message is None or not current_voice_access().sees(message):
         abort(404)
     return message
 
@@ -91,15 +103,14 @@ def _filters() -> moderation.Filters:
     except ValueError:
         flash(_("Unknown filter value; showing every message."))
         status = decision = None
-    if not _moderates():
-        decision = Moderation.APPROVED
-    return moderation.Filters(status=status, moderation=decision)
+    return moderation.Filters(
+        status=status, moderation=decision, within=current_voice_access().decisions
+    )
 
 
 def caller_shown(message: VoiceMessage) -> str:
-    if not message.caller:
-        return ""
-    return message.caller if _moderates() else mask(message.caller)
+    """Always masked on a page; the full number only through `reveal_caller`, audited."""
+    return mask(message.caller) if message.caller else ""
 
 
 def _index_page(form: UploadForm) -> str:
@@ -119,6 +130,7 @@ def _index_page(form: UploadForm) -> str:
 
 @blueprint.get("/")
 @requires(ALL_ROLES)
+@personal_data
 def index() -> ResponseReturnValue:
     form = UploadForm(formdata=None, data={"language": settings().transcription.default_language})
     return _index_page(form)
@@ -126,6 +138,7 @@ def index() -> ResponseReturnValue:
 
 @blueprint.post("/upload")
 @requires(ALL_ROLES)
+@personal_data
 def upload() -> ResponseReturnValue:
     form = UploadForm()
     received = request.files.get("file")
@@ -178,18 +191,21 @@ def _words(message: VoiceMessage) -> list[dict[str, object]]:
     return shown
 
 
-def _detail_page(message: VoiceMessage, correction: CorrectionForm | None = None) -> str:
-    moderates = _moderates()
+def _detail_page(
+    message: VoiceMessage, correction: CorrectionForm | None = None, *, caller: str = ""
+) -> str:
+    access = current_voice_access()
     has_original = bool(message.original_path) and message.purged_at is None
     return render_template(
         "voice/detail.html",
         message=message,
-        caller=caller_shown(message),
-        moderates=moderates,
-        original_url=url_for("voice.original", message_id=message.id)
-        if moderates and has_original
+        caller=caller or caller_shown(message),
+        may_reveal=access.caller and bool(message.caller) and not caller,
+        moderates=_moderates(),
+        original_url=url_for("voice_audio.original", message_id=message.id)
+        if access.original and has_original
         else None,
-        protected_url=url_for("voice.protected", message_id=message.id)
+        protected_url=url_for("voice_audio.protected", message_id=message.id)
         if message.protected_path
         else None,
         words=_words(message),
@@ -204,8 +220,25 @@ def _detail_page(message: VoiceMessage, correction: CorrectionForm | None = None
 
 @blueprint.get("/<int:message_id>")
 @requires(ALL_ROLES)
+@personal_data
 def detail(message_id: int) -> ResponseReturnValue:
-    return _detail_page(_message_or_404(message_id))
+    return _detail_page(message_or_404(message_id))
+
+
+@blueprint.post("/<int:message_id>/caller")
+@requires(MODERATION)
+@personal_data
+def reveal_caller(message_id: int) -> ResponseReturnValue:
+    """The caller's full number on this one page, with an audit entry saying who saw it."""
+    message = message_or_404(message_id)
+    if not ConfirmForm().validate_on_submit():
+        return _expired_form(message)
+    if not current_voice_access().caller or not message.caller:
+        abort(404)
+    db = db_session()
+    number = moderation.reveal_caller(db, message, actor=current_actor())
+    db.commit()
+    return _detail_page(message, caller=number)
 
 
 def _back(message: VoiceMessage) -> ResponseReturnValue:
@@ -219,8 +252,9 @@ def _expired_form(message: VoiceMessage) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/transcript")
 @requires(MODERATION)
+@personal_data
 def correct(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = CorrectionForm()
     if not form.validate_on_submit():
         return _detail_page(message, form), 400
@@ -239,8 +273,9 @@ def correct(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/approve")
 @requires(MODERATION)
+@personal_data
 def approve(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
         return _expired_form(message)
     db = db_session()
@@ -256,8 +291,9 @@ def approve(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/reject")
 @requires(MODERATION)
+@personal_data
 def reject(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = RejectForm()
     if not form.validate_on_submit():
         return _expired_form(message)
@@ -274,23 +310,34 @@ def reject(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/sensitive")
 @requires(MODERATION)
+@personal_data
 def sensitive(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = SensitiveForm()
     if not form.validate_on_submit():
         return _expired_form(message)
     mark = form.sensitive.data == "1"
     db = db_session()
-    moderation.set_sensitive(db, message, mark, actor=current_actor())
+    if not mark:
+        moderation.set_sensitive(db, message, False, actor=current_actor())
+        db.commit()
+        flash(_("No longer marked as sensitive."))
+        return _back(message)
+    withdrawal = sensitive_marking.mark_sensitive(db, message, now=utcnow(), actor=current_actor())
     db.commit()
-    flash(_("Marked as sensitive.") if mark else _("No longer marked as sensitive."))
+    flash(_("Marked as sensitive."))
+    if withdrawal is not None:
+        library.remove_files(media_store(), withdrawal.files)
+        for line in withdrawn_lines(withdrawal):
+            flash(line)
     return _back(message)
 
 
 @blueprint.post("/<int:message_id>/protect")
 @requires(MODERATION)
+@personal_data
 def protect(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     if not ConfirmForm().validate_on_submit():
         return _expired_form(message)
     db = db_session()
@@ -307,8 +354,9 @@ def protect(message_id: int) -> ResponseReturnValue:
 
 @blueprint.post("/<int:message_id>/library")
 @requires(ALL_ROLES)
+@personal_data
 def to_library(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
+    message = message_or_404(message_id)
     form = LibraryForm()
     if not form.validate_on_submit():
         return _expired_form(message)
@@ -330,53 +378,3 @@ def to_library(message_id: int) -> ResponseReturnValue:
     db.commit()
     flash(_("Added to the library."))
     return redirect(url_for("library.detail", recording_id=recording.id), code=303)
-
-
-def _send(path: Path, mimetype: str) -> Response:
-    return send_file(path, mimetype=mimetype, conditional=True, max_age=0)
-
-
-def _stored(relative: str) -> Path:
-    try:
-        path = media_store().path(relative)
-    except StorageError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    return path
-
-
-@blueprint.get("/<int:message_id>/original")
-@requires(MODERATION)
-def original(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
-    if message.purged_at is not None or not message.original_path:
-        abort(404)
-    path = _stored(message.original_path)
-    playable = listening.browser_type(path)
-    if playable is not None:
-        response = _send(path, playable)
-    else:
-        work = media_store().scratch()
-        try:
-            copy = listening.listening_copy(
-                path, work / f"listen{listening.LISTENING_SUFFIX}", duration_s=message.duration_s
-            )
-            response = send_file(copy, mimetype=listening.LISTENING_TYPE, max_age=0)
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-        response.call_on_close(lambda: shutil.rmtree(work, ignore_errors=True))
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@blueprint.get("/<int:message_id>/protected")
-@requires(ALL_ROLES)
-def protected(message_id: int) -> ResponseReturnValue:
-    message = _message_or_404(message_id)
-    if not message.protected_path:
-        abort(404)
-    response = _send(_stored(message.protected_path), PROTECTED_MEDIA_TYPE)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response

@@ -33,7 +33,7 @@ from gateway.database import Database, utcnow
 from gateway.factory import create_app
 from gateway.roles import Role
 from tests.conftest import station_settings
-from tests.support import add_recordings
+from tests.support import PASSWORD, add_recordings
 
 CHECKS = [
     not_a_server_error,
@@ -62,7 +62,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     migrate.upgrade(database)
     with database.session() as session:
         tokens = {
-            role: accounts.create_token(session, name=f"{role.value}-fuzz", role=role)[1]
+            role: accounts.create_token(
+                session,
+                name=f"{role.value}-fuzz",
+                role=role,
+                owner=accounts.create_user(
+                    session, username=f"{role.value}-fuzzer", password=PASSWORD, role=role
+                ),
+            )[1]
             for role in (Role.ADMIN, Role.OPERATOR, Role.MODERATOR)
         }
         session.add(VoiceMessage(language="es", channel="api", received_at=utcnow()))

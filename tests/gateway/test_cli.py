@@ -86,6 +86,7 @@ def test_token_create_prints_a_token_that_the_api_accepts(station: dict[str, str
     from gateway.factory import create_app
     from gateway.settings import load_settings
 
+    assert altavoz(station, "init").returncode == 0
     result = altavoz(station, "token", "create", "asterisk")
     assert result.returncode == 0, result.stderr
     token = result.stdout.strip()

@@ -29,7 +29,11 @@ def test_migrations_and_accounts_work_on_postgresql(postgresql_url: str, tmp_pat
 
     with database.session() as session:
         password = accounts.ensure_first_admin(session)
-        _token, clear = accounts.create_token(session, name="asterisk", role=Role.OPERATOR)
+        owner = accounts.oldest_active_admin(session)
+        assert owner is not None
+        _token, clear = accounts.create_token(
+            session, name="asterisk", role=Role.OPERATOR, owner=owner
+        )
     assert password
 
     settings = station_settings(tmp_path, database={"url": postgresql_url})

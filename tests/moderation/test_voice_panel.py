@@ -71,7 +71,7 @@ def test_operators_list_only_approved_messages_with_masked_numbers(
     assert f'href="/voice/{approved}"' in page
 
 
-def test_moderators_see_every_message_with_the_full_number_and_can_filter(
+def test_moderators_see_every_message_with_the_number_masked_and_can_filter(
     client: FlaskClient, logged_in: Callable[[Role], User], add_message: Callable[..., int]
 ) -> None:
     add_message(moderation=Moderation.APPROVED, transcript="mensaje aprobado")
@@ -79,7 +79,7 @@ def test_moderators_see_every_message_with_the_full_number_and_can_filter(
     logged_in(Role.MODERATOR)
     page = client.get("/voice/").get_data(as_text=True)
     assert "mensaje aprobado" in page and "mensaje pendiente" in page
-    assert CALLER in page
+    assert MASKED in page and CALLER not in page
     pending = client.get("/voice/?moderation=pending").get_data(as_text=True)
     assert "mensaje pendiente" in pending and "mensaje aprobado" not in pending
     queued = client.get("/voice/?status=queued").get_data(as_text=True)
@@ -114,7 +114,7 @@ def test_moderators_hear_the_original_and_operators_the_protected_copy_once_made
         assert original.status_code == 200 and original.data == woman_voice.read_bytes()
         assert original.headers["Cache-Control"] == "private, no-store"
     page = client.get(f"/voice/{message_id}").get_data(as_text=True)
-    assert f'src="/voice/{message_id}/original"' in page and CALLER in page
+    assert f'src="/voice/{message_id}/original"' in page and CALLER not in page
     token = csrf_token(client, f"/voice/{message_id}")
     response = client.post(f"/voice/{message_id}/protect", data={"csrf_token": token})
     assert response.status_code == 303

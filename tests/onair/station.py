@@ -101,6 +101,15 @@ class Station:
     def start(self, *, timeout_s: float = 90) -> Station:
         """Start serve; return once the API, every worker and the mount's Icecast answer."""
         self.root.mkdir(parents=True, exist_ok=True)
+        # `init` makes the first admin, who owns the harness's token.
+        subprocess.run(
+            self._altavoz("init"),
+            env=self.env,
+            cwd=self.root,
+            capture_output=True,
+            timeout=60,
+            check=True,
+        )
         created = subprocess.run(
             self._altavoz("token", "create", "onair-harness"),
             env=self.env,

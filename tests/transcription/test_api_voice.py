@@ -35,7 +35,8 @@ def settings(tmp_path: Path, models_dir: Path) -> Settings:
 
 @pytest.fixture
 def headers(api_token: Callable[[Role], str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_token(Role.OPERATOR)}"}
+    """A moderator's token: only moderators may read messages not yet approved."""
+    return {"Authorization": f"Bearer {api_token(Role.MODERATOR)}"}
 
 
 def post(
@@ -146,6 +147,6 @@ def test_unknown_ids_are_404_and_tokens_are_required(
 
 def test_the_openapi_document_describes_voice_messages(client: FlaskClient) -> None:
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    assert set(paths["/voice-messages"]) == {"post"}
+    assert set(paths["/voice-messages"]) == {"get", "post"}
     assert "202" in paths["/voice-messages"]["post"]["responses"]
     assert "200" in paths["/voice-messages/{message_id}"]["get"]["responses"]
