@@ -19,7 +19,7 @@ from audio.models import Recording
 from gateway.plain_text import plain_text
 from playlists.models import Playlist, PlaylistItem, PlaylistMode, ScheduleSlot
 from playlists.planner import slot_rule, slot_rules
-from playlists.slots import Conflict, SlotError, expand, find_conflict, parse_rule
+from playlists.slots import Conflict, SlotError, check_new_rule, expand, find_conflict
 
 MAX_SLOT = timedelta(hours=24)
 MAX_PLAYLIST_ITEMS = 1000
@@ -128,7 +128,7 @@ def create_slot(
         raise TimetableError("a slot lasts more than nothing and at most 24 hours")
     if rrule:
         try:
-            parse_rule(rrule, start, timezone)
+            check_new_rule(rrule, start, timezone)
         except SlotError as exc:
             raise TimetableError(str(exc)) from exc
     slot = ScheduleSlot(
