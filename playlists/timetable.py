@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from audio.models import Recording
+from gateway.date_range import check_in_range
 from gateway.plain_text import plain_text
 from playlists.models import Playlist, PlaylistItem, PlaylistMode, ScheduleSlot
 from playlists.planner import slot_rule, slot_rules
@@ -118,6 +119,9 @@ def create_slot(
         raise TimetableError("start needs a UTC offset, e.g. 2026-11-24T07:00:00-06:00")
     if end is not None and end.tzinfo is None:
         raise TimetableError("end needs a UTC offset")
+    for name, moment in (("start", start), ("end", end), ("until", until)):
+        if moment is not None:
+            check_in_range(moment, what=name, error=TimetableError)
     try:
         ZoneInfo(timezone)
     except (KeyError, ValueError) as exc:
