@@ -36,6 +36,12 @@ def test_dates_out_of_range_or_no_date_answer_400_with_the_reason(operator: Flas
         assert "is not a date" in response.get_data(as_text=True)
 
 
+def test_the_reason_is_given_in_the_operator_language(operator: FlaskClient) -> None:
+    operator.get("/lang/es")
+    page = operator.get("/schedule/?week=9999-12-31").get_data(as_text=True)
+    assert "Elige una fecha entre el 1970-01-01 y el 2200-12-31." in page
+
+
 def test_the_ends_of_the_range_and_today_are_shown(operator: FlaskClient) -> None:
     for page in PAGES:
         for day in ("1970-01-01", "2200-12-31", ""):

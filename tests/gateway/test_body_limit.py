@@ -85,14 +85,14 @@ def test_a_chunked_upload_is_cut_off_at_the_limit(served: int) -> None:
 def test_the_panel_answers_an_oversized_form_with_a_page(served: int) -> None:
     with socket.create_connection(("127.0.0.1", served)) as connection:
         connection.sendall(
-            b"POST /login HTTP/1.1\r\nHost: x\r\nAccept-Language: es\r\n"
+            b"POST /login HTTP/1.1\r\nHost: x\r\nCookie: altavoz_lang=es\r\n"
             b"Content-Type: application/x-www-form-urlencoded\r\n"
             b"Content-Length: 5000000\r\n\r\nusername=a"
         )
         status, headers, body = answer(connection)
     assert status == 413
     assert headers["content-type"].startswith("text/html")
-    assert "1 MB" in body.decode()
+    assert "La petición supera los 1 MB que se aceptan." in body.decode()
 
 
 def test_the_app_itself_refuses_before_authentication(client: FlaskClient) -> None:
