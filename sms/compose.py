@@ -192,6 +192,11 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             "text": text,
             "error": str(exc),
         }
+    try:
+        typed_text(text)
+        refused = None
+    except ComposeError as exc:
+        refused = str(exc)
     return {
         "encoding": plan.encoding,
         "characters": len(plan.text),
@@ -204,9 +209,8 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             for r in plan.replacements
         ],
         "text": plan.text,
-        "error": _too_long(plan, settings.max_segments)
-        if plan.count > settings.max_segments
-        else None,
+        "error": refused
+        or (_too_long(plan, settings.max_segments) if plan.count > settings.max_segments else None),
     }
 
 

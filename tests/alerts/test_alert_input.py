@@ -16,6 +16,8 @@ from gateway.alert_models import Alert
 from gateway.alerts import MAX_ALERT_REGIONS, AlertError, AlertRequest
 from gateway.database import Database
 from gateway.roles import Role
+from gateway.settings import SmppSettings
+from sms.compose import preview
 from sms.models import OutboundMessage
 from tests.support import csrf_token
 
@@ -63,6 +65,12 @@ def test_line_breaks_are_kept_in_alert_text_and_regions_are_cleaned_once() -> No
     assert request.regions == ["Sololá"]
     with pytest.raises(AlertError):
         AlertRequest.from_json({"text": "x", "regions": ["r"] * (MAX_ALERT_REGIONS + 1)})
+
+
+def test_the_live_preview_says_why_the_text_cannot_be_sent() -> None:
+    shown = preview("Evacuar \u202eahora", settings=SmppSettings())
+    assert shown["segments"] == 1 and "reading direction" in shown["error"]
+    assert preview("Evacuar\nahora", settings=SmppSettings())["error"] is None
 
 
 def test_the_panel_refuses_bidi_alert_text_with_the_reason(
