@@ -74,3 +74,16 @@ def test_the_domain_refuses_a_slot_out_of_range(database: Database) -> None:
             timezone="UTC",
             recording_id=recording,
         )
+
+
+def test_the_api_refuses_a_slot_near_year_9999_with_422(
+    client: FlaskClient, api_token: Callable[[Role], str], database: Database
+) -> None:
+    (recording,) = add_recordings(database, "Voces")
+    response = client.post(
+        "/api/v1/schedule",
+        json={"recording_id": recording, "start": "9999-12-31T23:00:00+00:00", "rrule": ""},
+        headers={"Authorization": f"Bearer {api_token(Role.OPERATOR)}"},
+    )
+    assert response.status_code == 422
+    assert "between 1970-01-01 and 2200-12-31" in response.json["error"]["message"]  # type: ignore[index]
