@@ -50,6 +50,7 @@ class PreparedAudio:
 def prepare_recording(source: Path, *, media: MediaSettings, store: MediaStore) -> PreparedAudio:
     """Check, decode, normalise and store `source`; raise AudioError for unusable input."""
     described = probe.probe(source, max_duration_s=media.max_duration_s)
+    silence.refuse_if_silent(source, duration_s=described.duration_s)
     work = store.scratch()
     stored: list[StoredFile] = []
     try:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from audio.models import RecordingKind
+from gateway.plain_text import BIDI_CONTROLS, plain_text
 
 TITLE_MAX = 200
 SPEAKER_MAX = 120
@@ -38,13 +39,15 @@ class RecordingMetadata:
 
 
 def clean_text(value: str) -> str:
-    """Drop control characters (and stray surrogates from undecodable bytes), squash spaces."""
+    """Text the station derives rather than a person types (a file's name, a transcript):
+    control characters become spaces; stray surrogates from undecodable bytes and
+    direction-changing characters are dropped; spaces are squashed."""
     kept = "".join(
         " " if unicodedata.category(char) in {"Cc", "Zl", "Zp"} else char
         for char in value
-        if unicodedata.category(char) != "Cs"
+        if unicodedata.category(char) != "Cs" and ord(char) not in BIDI_CONTROLS
     )
-    return " ".join(kept.split())
+    return " ".join(unicodedata.normalize("NFC", kept).split())
 
 
 def parse_kind(value: str | None) -> RecordingKind:
@@ -91,12 +94,7 @@ def parse_tags(value: str | Iterable[str] | None) -> tuple[str, ...]:
 
 
 def parse_title(value: str | None) -> str:
-    title = clean_text(value or "")
-    if not title:
-        raise MetadataError("title is required")
-    if len(title) > TITLE_MAX:
-        raise MetadataError(f"title is longer than {TITLE_MAX} characters")
-    return title
+    return plain_text(value or "", what="title", max_chars=TITLE_MAX, error=MetadataError)
 
 
 def parse_metadata(
@@ -109,9 +107,9 @@ def parse_metadata(
     tags: str | Iterable[str] | None = None,
 ) -> RecordingMetadata:
     """Validated metadata, or MetadataError naming the first field that is wrong."""
-    name = clean_text(speaker or "")
-    if len(name) > SPEAKER_MAX:
-        raise MetadataError(f"speaker is longer than {SPEAKER_MAX} characters")
+    name = plain_text(
+        speaker or "", what="speaker", max_chars=SPEAKER_MAX, required=False, error=MetadataError
+    )
     return RecordingMetadata(
         title=parse_title(title),
         kind=parse_kind(kind),

@@ -19,6 +19,7 @@ from audio.models import Recording
 from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel
+from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from playlists.models import AsRunEntry, CommandKind, PlayoutCommand
 from sms import subscribers
@@ -27,6 +28,8 @@ from sms.models import OutboundMessage, OutboundSegment, SegmentState
 from sms.outbox import counts_by_state
 
 MAX_ALERT_CHARS = 1000
+MAX_ALERT_REGIONS = 100
+"""More regions than a network names in one alert; '*' reaches every region."""
 
 
 class AlertError(ValueError):
@@ -43,13 +46,23 @@ class AlertRequest:
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> AlertRequest:
         text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str):
             raise AlertError("'text' must be a non-empty string")
-        if len(text) > MAX_ALERT_CHARS:
-            raise AlertError(f"'text' is longer than {MAX_ALERT_CHARS} characters")
+        text = plain_text(
+            text, what="'text'", max_chars=MAX_ALERT_CHARS, multiline=True, error=AlertError
+        )
         regions = body.get("regions", [])
         if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
             raise AlertError("'regions' must be a list of strings")
+        if len(regions) > MAX_ALERT_REGIONS:
+            raise AlertError(
+                f"an alert goes to at most {MAX_ALERT_REGIONS} regions ('*' for every region)"
+            )
+        regions = [
+            subscribers.clean_region(region, error=AlertError)
+            for region in regions
+            if region.strip()
+        ]
         channels = body.get("channels", ["sms", "air"])
         if not isinstance(channels, list) or not channels:
             raise AlertError("'channels' must be a non-empty list of 'sms' and/or 'air'")
@@ -63,8 +76,8 @@ class AlertRequest:
         ):
             raise AlertError("'audio_recording_id' must be an integer")
         return cls(
-            text=text.strip(),
-            regions=[r.strip() for r in regions if r.strip()],
+            text=text,
+            regions=list(dict.fromkeys(regions)),
             channels=sorted(set(parsed)),
             audio_recording_id=recording,
         )

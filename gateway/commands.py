@@ -63,10 +63,10 @@ def worker_command(kind: str, once: bool) -> None:
 @with_appcontext
 def web_command(host: str, port: int) -> None:
     """Serve the panel and the API with waitress (used by serve)."""
-    from waitress.server import create_server
+    from gateway.web.body_limit import create_web_server
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    server = create_server(app, host=host, port=port, threads=8)
+    server = create_web_server(app, host=host, port=port)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         server.close()

@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         alerts,
         api,
         auth,
+        body_limit,
         errors,
         health,
         i18n,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if settings.web.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
+    body_limit.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
     access.init_app(app)

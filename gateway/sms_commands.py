@@ -22,7 +22,7 @@ from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.worker import live_heartbeats
 from sms import outbox
-from sms.compose import ComposeError, compose
+from sms.compose import ComposeError, compose, typed_text
 from sms.models import OutboundSegment, SegmentState
 from sms.phones import PhoneError, to_e164
 
@@ -53,7 +53,7 @@ def sms_send(to: str, text: str, smart: bool | None, no_wait: bool) -> None:
     database = app_database()
     try:
         destination = to_e164(to, default_region=settings.smpp.default_region)
-        composed = compose(text, settings=settings.smpp, smart=smart)
+        composed = compose(typed_text(text), settings=settings.smpp, smart=smart)
     except (PhoneError, ComposeError) as exc:
         fail(str(exc))
     with database.session() as session:

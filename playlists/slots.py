@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
+from playlists.recurrence_limits import MAX_RULE_CHARS, check_rule
+
 CONFLICT_HORIZON = timedelta(days=366)
 """Recurring slots are compared over a year: a weekly grid repeats long before that."""
 
@@ -61,21 +63,37 @@ class Occurrence:
     slot_id: int
 
 
+def _body(text: str) -> str:
+    body = text.strip()
+    return body[6:] if body.upper().startswith("RRULE:") else body
+
+
 def parse_rule(text: str, start: datetime, timezone: str) -> rrule:
     """The RRULE of a slot, anchored on its first start in local wall-clock time."""
     if start.tzinfo is None:
         raise SlotError("a slot's start needs a UTC offset")
     local = start.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
-    body = text.strip()
-    if body.upper().startswith("RRULE:"):
-        body = body[6:]
+    body = _body(text)
+    if len(body) > MAX_RULE_CHARS:
+        raise SlotError(f"an RRULE is at most {MAX_RULE_CHARS} characters")
     try:
         parsed = rrulestr(body, dtstart=local, ignoretz=True)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise SlotError(f"not a valid RRULE: {exc}") from exc
     if not isinstance(parsed, rrule):
         raise SlotError("give a single RRULE, not a set")
     return parsed
+
+
+def check_new_rule(text: str, start: datetime, timezone: str) -> None:
+    """A new slot's rule, parsed and within the limits of `playlists.recurrence_limits`;
+    raises SlotError with the reason."""
+    parsed = parse_rule(text, start, timezone)
+    local = start.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    try:
+        check_rule(_body(text), parsed, local)
+    except (ValueError, OverflowError) as exc:
+        raise SlotError(str(exc)) from exc
 
 
 def _clock(moment: datetime, zone: ZoneInfo) -> datetime:

@@ -16,11 +16,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from audio.models import Recording
+from gateway.date_range import check_in_range
+from gateway.plain_text import plain_text
 from playlists.models import Playlist, PlaylistItem, PlaylistMode, ScheduleSlot
 from playlists.planner import slot_rule, slot_rules
-from playlists.slots import Conflict, SlotError, expand, find_conflict, parse_rule
+from playlists.slots import Conflict, SlotError, check_new_rule, expand, find_conflict
 
 MAX_SLOT = timedelta(hours=24)
+MAX_PLAYLIST_ITEMS = 1000
+"""Days of audio; a list longer than this is a mistake or an attack, not a programme."""
 
 
 class TimetableError(ValueError):
@@ -52,9 +56,9 @@ def create_playlist(
     rules: PlaylistRules = PlaylistRules(),
     fallback: bool = False,
 ) -> Playlist:
-    name = name.strip()
-    if not name or len(name) > 120:
-        raise TimetableError("a playlist needs a name of 1 to 120 characters")
+    name = plain_text(name, what="the playlist's name", max_chars=120, error=TimetableError)
+    if len(recording_ids) > MAX_PLAYLIST_ITEMS:
+        raise TimetableError(f"a playlist holds at most {MAX_PLAYLIST_ITEMS} items")
     if rules.mode not in (PlaylistMode.ORDERED, PlaylistMode.SHUFFLE):
         raise TimetableError("mode must be 'ordered' or 'shuffle'")
     if min(rules.jingle_every_items, rules.jingle_every_minutes, rules.no_repeat_minutes) < 0:
@@ -115,6 +119,9 @@ def create_slot(
         raise TimetableError("start needs a UTC offset, e.g. 2026-11-24T07:00:00-06:00")
     if end is not None and end.tzinfo is None:
         raise TimetableError("end needs a UTC offset")
+    for name, moment in (("start", start), ("end", end), ("until", until)):
+        if moment is not None:
+            check_in_range(moment, what=name, error=TimetableError)
     try:
         ZoneInfo(timezone)
     except (KeyError, ValueError) as exc:
@@ -125,11 +132,14 @@ def create_slot(
         raise TimetableError("a slot lasts more than nothing and at most 24 hours")
     if rrule:
         try:
-            parse_rule(rrule, start, timezone)
+            check_new_rule(rrule, start, timezone)
         except SlotError as exc:
             raise TimetableError(str(exc)) from exc
     slot = ScheduleSlot(
-        title=(title.strip() or default_title)[:200],
+        title=plain_text(
+            title, what="the slot's title", max_chars=200, required=False, error=TimetableError
+        )
+        or default_title[:200],
         playlist_id=playlist_id,
         recording_id=recording_id,
         start=start,

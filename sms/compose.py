@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.plain_text import plain_text
 from gateway.settings import SmppSettings
 from sms import gsm7
 from sms.segments import (
@@ -28,7 +29,10 @@ from sms.segments import (
 )
 from sms.smart_encoding import Replacement, transliterate
 
-__all__ = ["ComposeError", "Composition", "Segment", "compose", "preview"]
+__all__ = ["ComposeError", "Composition", "Segment", "compose", "preview", "typed_text"]
+
+MAX_TYPED_CHARS = 10_000
+"""Only a bound on the work: the segment limit refuses a typed text long before this."""
 
 
 class ComposeError(ValueError):
@@ -116,6 +120,15 @@ def _plan(text: str, *, settings: SmppSettings, smart: bool | None) -> _Plan:
     return _Plan("ucs2", text_to_send, replacements, [], parts, units)
 
 
+def typed_text(text: str) -> str:
+    """A message as a person typed it, checked like all typed text (line breaks allowed, no
+    other control or direction-changing character). `compose` itself takes any text GSM-7 or
+    UCS-2 can carry, since the station's own replies are composed too."""
+    return plain_text(
+        text, what="the message", max_chars=MAX_TYPED_CHARS, multiline=True, error=ComposeError
+    )
+
+
 def compose(
     text: str,
     *,
@@ -179,6 +192,11 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             "text": text,
             "error": str(exc),
         }
+    try:
+        typed_text(text)
+        refused = None
+    except ComposeError as exc:
+        refused = str(exc)
     return {
         "encoding": plan.encoding,
         "characters": len(plan.text),
@@ -191,9 +209,8 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             for r in plan.replacements
         ],
         "text": plan.text,
-        "error": _too_long(plan, settings.max_segments)
-        if plan.count > settings.max_segments
-        else None,
+        "error": refused
+        or (_too_long(plan, settings.max_segments) if plan.count > settings.max_segments else None),
     }
 
 

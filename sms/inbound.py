@@ -129,22 +129,28 @@ class InboundHandler:
         self, session: Session, source: str, command: Command, *, settings: Settings, now: datetime
     ) -> None:
         language = command.language
+        region = command.region
         confirm_opt_out = False
-        if command.kind is CommandKind.SUBSCRIBE and command.region:
+        if command.kind is CommandKind.SUBSCRIBE and region:
             try:
                 subscriber = subscribers.subscribe(
                     session,
                     phone=source,
-                    region=command.region,
+                    region=region,
                     language=language,
                     channel=ConsentChannel.SMS,
                     default_region=self.smpp.default_region,
                     now=now,
                 )
-            except (SubscriberError, PhoneError) as exc:
+            except PhoneError as exc:
                 log.warning("could not subscribe %s: %s", source, exc)
                 return
-            language = subscriber.language or language
+            except SubscriberError as exc:
+                # The sender is asked again for a community name, as when none was given.
+                log.warning("could not subscribe %s: %s", source, exc)
+                region = ""
+            else:
+                language = subscriber.language or language
         elif command.kind is CommandKind.UNSUBSCRIBE:
             leaving = subscribers.unsubscribe(session, phone_e164=source, now=now)
             if leaving is not None:
@@ -155,9 +161,7 @@ class InboundHandler:
             if withdrawn:
                 log.info("withdrew %d queued segments for %s after opt-out", withdrawn, source)
             confirm_opt_out = True
-        reply = reply_text(
-            command.kind, language, region=command.region, station=settings.station.name
-        )
+        reply = reply_text(command.kind, language, region=region, station=settings.station.name)
         self._reply(session, source, reply, confirm_opt_out=confirm_opt_out, now=now)
 
     def _reply(

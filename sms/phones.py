@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+MAX_TYPED = 32
+"""Enough for any number written with spaces, dashes and a country code."""
+
+_PUNCTUATION = frozenset("+-()./")
+
+_REFUSED_TYPES = {
+    PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
+    PhoneNumberType.SHARED_COST: "a shared-cost number",
+    PhoneNumberType.UAN: "a universal access number",
+    PhoneNumberType.VOICEMAIL: "a voicemail access number",
+    PhoneNumberType.PAGER: "a pager number",
+}
+"""Numbers that cost the station (or the person) a surcharge, or reach no handset: sending
+alerts to them wastes money at best and, for premium rate, pays whoever planted them."""
 
 
 class PhoneError(ValueError):
@@ -15,8 +30,13 @@ def to_e164(raw: str, *, default_region: str) -> str:
     text = raw.strip()
     if not text:
         raise PhoneError("the phone number is empty")
-    if len(text) > 32:
-        raise PhoneError("the phone number is too long")
+    if len(text) > MAX_TYPED:
+        raise PhoneError(f"the phone number is longer than {MAX_TYPED} characters")
+    if not all(char.isdigit() or char.isspace() or char in _PUNCTUATION for char in text):
+        raise PhoneError(
+            f"{raw!r} is not written in digits (letters, as in 1-800-FLOWERS, and signs "
+            "such as * or # are not accepted)"
+        )
     try:
         number = phonenumbers.parse(text, default_region.upper())
     except NumberParseException as exc:
@@ -25,6 +45,9 @@ def to_e164(raw: str, *, default_region: str) -> str:
         raise PhoneError(f"{raw!r} has the wrong number of digits for its country")
     if not phonenumbers.is_valid_number(number):
         raise PhoneError(f"{raw!r} is not a valid number")
+    refused = _REFUSED_TYPES.get(phonenumbers.number_type(number))
+    if refused is not None:
+        raise PhoneError(f"{raw!r} is {refused}, which cannot receive alerts")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -17,10 +18,13 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.plain_text import plain_text
 from sms.models import GroupMember, Subscriber, SubscriberGroup
 from sms.phones import PhoneError, to_e164
 
 LANGUAGES = ("es", "en")
+REGION_MAX = 64
+"""Longer than any village or district name; short enough for an SMS reply to quote it."""
 CSV_COLUMNS = ("phone", "region", "language", "groups", "opted_in", "consent_at", "consent_channel")
 
 
@@ -42,13 +46,10 @@ def fold_region(region: str) -> str:
     return " ".join(bare.split())
 
 
-def _clean_region(region: str) -> str:
-    cleaned = " ".join(region.split())
-    if not cleaned:
-        raise SubscriberError("a region or community is required")
-    if len(cleaned) > 80:
-        raise SubscriberError("the region name is longer than 80 characters")
-    return cleaned
+def clean_region(region: str, *, error: Callable[[str], Exception] = SubscriberError) -> str:
+    """A region or community name as stored and matched; the same rule for subscribers and
+    for the regions an alert is sent to."""
+    return plain_text(region, what="the region", max_chars=REGION_MAX, error=error)
 
 
 def _clean_language(language: str | None) -> str:
@@ -74,14 +75,14 @@ def subscribe(
 ) -> Subscriber:
     """Add or re-subscribe a number; raises SubscriberError or PhoneError on bad input."""
     e164 = to_e164(phone, default_region=default_region)
-    clean_region = _clean_region(region)
+    cleaned_region = clean_region(region)
     code = _clean_language(language)
     subscriber = find(session, e164)
     if subscriber is None:
         subscriber = Subscriber(phone=e164, created_at=now)
         session.add(subscriber)
-    subscriber.region = clean_region
-    subscriber.region_key = fold_region(clean_region)
+    subscriber.region = cleaned_region
+    subscriber.region_key = fold_region(cleaned_region)
     subscriber.language = code
     subscriber.opted_in = True
     subscriber.consent_at = now

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from audio.models import Recording
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
 from gateway.web.access import db_session, requires, settings
+from gateway.web.day_query import day_argument
 from playlists import asrun
 from playlists.icecast import IcecastError, fetch_mount_status
 from playlists.models import Playlist
@@ -20,17 +21,12 @@ from playlists.planner import coming_up
 blueprint = Blueprint("onair", __name__, url_prefix="/on-air")
 
 
-def _day_bounds(day: str | None) -> tuple[datetime, datetime, str]:
+def _day_bounds() -> tuple[datetime, datetime, str]:
+    """The local day asked for in `?day=` (today by default), as [start, end) instants."""
     zone = settings().station.zone
-    try:
-        local = datetime.strptime(day, "%Y-%m-%d") if day else None
-    except ValueError:
-        local = None
-    start_local = (local or utcnow().astimezone(zone).replace(tzinfo=None)).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    start = start_local.replace(tzinfo=zone)
-    return start, start + timedelta(days=1), start_local.strftime("%Y-%m-%d")
+    day = day_argument("day") or utcnow().astimezone(zone).date()
+    start = datetime.combine(day, time(0), zone)
+    return start, start + timedelta(days=1), day.isoformat()
 
 
 @blueprint.get("/")
@@ -51,7 +47,7 @@ def index() -> ResponseReturnValue:
         listeners: int | None = fetch_mount_status(stream.icecast_url, stream.mount).listeners
     except IcecastError:
         listeners = None
-    since, until, day = _day_bounds(request.args.get("day"))
+    since, until, day = _day_bounds()
     rows = asrun.entries(db, since=since, until=until)
     fallback = db.scalar(select(Playlist.name).where(Playlist.is_fallback).limit(1))
     return render_template(
@@ -71,7 +67,7 @@ def index() -> ResponseReturnValue:
 @blueprint.get("/as-run.csv")
 @requires(ALL_ROLES)
 def as_run_csv() -> ResponseReturnValue:
-    since, until, day = _day_bounds(request.args.get("day"))
+    since, until, day = _day_bounds()
     rows = asrun.entries(db_session(), since=since, until=until, limit=100_000)
     body = asrun.to_csv(rows, zone=settings().station.zone)
     return Response(

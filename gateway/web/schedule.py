@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,7 @@ from gateway import audit
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, db_session, requires, settings
+from gateway.web.day_query import DayInRange, day_argument
 from playlists.models import Playlist, PlaylistMode, ScheduleSlot
 from playlists.planner import slot_rules
 from playlists.playlist_files import Known, PlaylistFileError, match, parse_m3u, parse_xspf
@@ -69,7 +70,7 @@ def _order_choices() -> list[tuple[str, str]]:
 class SlotForm(FlaskForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
     content = SelectField(_l("What plays"), choices=[], validate_choice=False)
-    day = DateField(_l("Day"), validators=[DataRequired()])
+    day = DateField(_l("Day"), validators=[DataRequired(), DayInRange()])
     start = TimeField(_l("Start"), validators=[DataRequired()])
     minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(1, 1440)])
     repeat = SelectField(_l("Repeat"), choices=_repeat_choices)
@@ -109,11 +110,7 @@ def _contents() -> list[tuple[str, str]]:
 
 
 def _monday() -> date:
-    zone = settings().station.zone
-    try:
-        chosen = date.fromisoformat(request.args.get("week", ""))
-    except ValueError:
-        chosen = utcnow().astimezone(zone).date()
+    chosen = day_argument("week") or utcnow().astimezone(settings().station.zone).date()
     return week_start(chosen)
 
 
