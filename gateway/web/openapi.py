@@ -32,6 +32,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from pydantic_core import from_json
 
+from gateway import date_range
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id, IdConverter, id_schema
 
@@ -44,13 +45,11 @@ Answer = type[BaseModel] | str | None
 Refs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
 # A time in an answer, as the domain's `isoformat()` wrote it.
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 
 
 def _plausible(moment: datetime) -> datetime:
-    # Far from year 1 and 9999, so converting zones and adding durations cannot overflow.
-    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise ValueError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    # The station's date range (gateway.date_range), the same as the panel's.
+    date_range.check_in_range(moment, what="the date", error=ValueError)
     return moment
 
 

@@ -33,7 +33,7 @@ def playlists(database: Database) -> int:
         ("Voces \u202edel campo", "reading direction"),
         ("Voces\x00", "control character"),
         ("\u200b", "invisible"),
-        ("x" * 121, "longer than 120"),
+        ("x" * 121, "at most 120 characters"),
     ],
 )
 def test_a_playlist_name_is_checked_like_all_typed_text(
