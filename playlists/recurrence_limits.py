@@ -31,6 +31,10 @@ SPACING_SAMPLE = 200
 
 FINER_THAN_HOURLY = frozenset({"SECONDLY", "MINUTELY"})
 
+NUMBER_LIMITS = {"COUNT": 100_000, "INTERVAL": 10_000}
+"""Beyond these a rule means nothing on a radio grid (COUNT 100,000 hourly is 11 years), and
+calendar exports refuse numbers outside iCalendar's range."""
+
 
 class RecurrenceError(ValueError):
     """An RRULE the schedule does not accept, with the reason."""
@@ -70,6 +74,12 @@ def check_rule(text: str, rule: rrule, local_start: datetime) -> None:
     frequency = dict(parts).get("FREQ", "")
     if frequency in FINER_THAN_HOURLY:
         raise RecurrenceError(f"a slot repeats at most once an hour (FREQ={frequency})")
+    for name, highest in NUMBER_LIMITS.items():
+        value = dict(parts).get(name)
+        if value is not None and not (
+            value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= highest
+        ):
+            raise RecurrenceError(f"{name} must be a whole number from 1 to {highest:,}")
     if "BYEASTER" in dict(parts):
         raise RecurrenceError("BYEASTER is not part of the iCalendar standard")
     moved = equivalent_start(local_start, FIRST_WITHIN_YEARS)

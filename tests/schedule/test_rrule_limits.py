@@ -28,6 +28,9 @@ REFUSED = [
     ("FREQ=HOURLY;BYMONTH=4;BYMONTHDAY=31;BYHOUR=1", "never occurs"),
     ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "never occurs"),
     ("FREQ=DAILY;UNTIL=20200101T000000Z", "before it first occurs"),
+    ("FREQ=DAILY;COUNT=999999999999", "COUNT must be a whole number"),
+    ("FREQ=DAILY;INTERVAL=999999999999", "INTERVAL must be a whole number"),
+    ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL must be a whole number"),
     ("FREQ=WEEKLY;" + "BYDAY=MO;" * 60, "at most 500 characters"),
 ]
 
