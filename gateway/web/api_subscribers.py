@@ -5,15 +5,13 @@ from __future__ import annotations
 from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from gateway import audit
-from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web import openapi
-from gateway.web.access import current_actor, db_session, settings
+from gateway.web.access import db_session
 from gateway.web.api import api_requires, blueprint, json_object
 from gateway.web.errors import ApiError
+from gateway.web.subscribers import add_subscriber
 from sms import subscribers
-from sms.phones import PhoneError, mask
 
 openapi.schema(
     "NewSubscriber",
@@ -41,7 +39,7 @@ openapi.operation(
                     "properties": {"id": {"type": "integer"}, "phone": {"type": "string"}},
                 },
             ),
-            **openapi.error_responses(400, 415, 422),
+            **openapi.error_responses(400, 409, 415, 422),
         },
     },
 )
@@ -58,27 +56,14 @@ def create_subscriber() -> ResponseReturnValue:
         raise ApiError(422, "'language' must be a string")
     db = db_session()
     try:
-        subscriber = subscribers.subscribe(
-            db,
-            phone=phone,
-            region=region,
-            language=language,
-            channel=subscribers.ConsentChannel.API,
-            default_region=settings().smpp.default_region,
-            now=utcnow(),
+        subscriber = add_subscriber(
+            phone=phone, region=region, language=language, channel=subscribers.ConsentChannel.API
         )
-    except (PhoneError, subscribers.SubscriberError) as exc:
+    except subscribers.OptedOutError as exc:
+        db.rollback()
+        raise ApiError(409, str(exc), code="opted_out") from None
+    except subscribers.SubscriberError as exc:
         db.rollback()
         raise ApiError(422, str(exc)) from None
-    actor = current_actor()
-    audit.record(
-        db,
-        action="subscriber.add",
-        actor_id=actor.id,
-        actor_name=actor.name,
-        address=actor.address,
-        target=mask(subscriber.phone),
-        details={"region": subscriber.region},
-    )
     db.commit()
     return jsonify(id=subscriber.id, phone=subscriber.phone), 201
