@@ -19,7 +19,7 @@ from audio.storage import MediaStore
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
 from gateway.web import openapi
-from gateway.web.access import db_session, settings
+from gateway.web.access import current_actor, db_session, settings
 from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
 
@@ -140,6 +140,7 @@ def create_voice_message() -> ResponseReturnValue:
             received_at=utcnow(),
             media=config.media,
             default_region=config.smpp.default_region,
+            actor=current_actor(),
         )
         db.commit()
     except LanguageError as exc:
