@@ -4,13 +4,17 @@ instead of failing, and database errors never carry the SQL parameters (phone nu
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 
 import pytest
+from prometheus_client import generate_latest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.database import Database, create_db_engine
+from gateway.metrics import registry_for
 from sms.models import Subscriber
 
 PHONE = "+50255551234"
@@ -90,3 +94,23 @@ def test_a_database_error_does_not_show_the_subscribers_number(
 def test_postgresql_engines_hide_parameters_too() -> None:
     engine = create_db_engine("postgresql://altavoz@127.0.0.1:1/altavoz")
     assert engine.hide_parameters
+
+
+def test_metrics_are_read_without_waiting_for_a_long_write(database: Database) -> None:
+    """A scrape during a 100,000-row import must not wait for its write lock."""
+    url = database.engine.url.database
+    assert url is not None
+    writer = sqlite3.connect(url, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute(
+            "INSERT INTO subscribers (phone, region, region_key, language, opted_in,"
+            " consent_channel, created_at) VALUES ('+50255550009', 'x', 'x', 'es', 1, '', '')"
+        )
+        started = time.monotonic()
+        text = generate_latest(registry_for(database)).decode()
+        assert time.monotonic() - started < 2
+        assert "altavoz" in text
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
