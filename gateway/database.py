@@ -17,8 +17,9 @@ up front and otherwise waits its turn for up to the busy timeout, so writers que
 failing. Sessions that only read can ask for a deferred BEGIN (`session(write=False)`), which
 never waits for a writer.
 
-SQL parameters are kept out of error messages and logs (`hide_parameters`): they are
-subscribers' and callers' phone numbers, transcripts and the like.
+SQL parameters are kept out of error messages and logs (`hide_parameters`, and PostgreSQL's
+DETAIL lines, which repeat a row's values): they are subscribers' and callers' phone numbers,
+transcripts and the like.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -94,6 +95,16 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql(f"BEGIN {kind}")
 
 
+def _without_row_values(context: ExceptionContext) -> None:
+    """PostgreSQL repeats the offending row's values in a DETAIL line of its messages ("Key
+    (phone)=(+502…) already exists"); drop that line from the exceptions that reach the log.
+    The values stay available to code that asks for them (`orig.diag.message_detail`)."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            kept = [line for line in error.args[0].splitlines() if not line.startswith("DETAIL:")]
+            error.args = ("\n".join(kept), *error.args[1:])
+
+
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for a plain postgresql:// URL (SQLAlchemy would pick psycopg2)."""
     if url.startswith("postgresql://"):
@@ -112,7 +123,9 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
 
 
 class Database:
