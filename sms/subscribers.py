@@ -115,7 +115,7 @@ def checked_details(
     try:
         e164 = to_e164(phone, default_region=default_region)
     except PhoneError as exc:
-        raise SubscriberError(str(exc), Problem.PHONE, value=phone.strip()) from None
+        raise SubscriberError(str(exc), Problem.PHONE, value=phone.strip()[:40]) from None
     return e164, _clean_region(region), _clean_language(language)
 
 

@@ -1,5 +1,6 @@
 """SQLite transactions: a session's work is one transaction, savepoints included, writers queue
-instead of failing, and database errors never carry the SQL parameters (phone numbers)."""
+instead of failing, readers (health, metrics) never wait for a writer, and database errors never
+carry the SQL parameters (phone numbers)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from flask.testing import FlaskClient
 from prometheus_client import generate_latest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -96,8 +100,9 @@ def test_postgresql_engines_hide_parameters_too() -> None:
     assert engine.hide_parameters
 
 
-def test_metrics_are_read_without_waiting_for_a_long_write(database: Database) -> None:
-    """A scrape during a 100,000-row import must not wait for its write lock."""
+@contextmanager
+def _writer_holding_the_lock(database: Database) -> Iterator[None]:
+    """Another connection in the middle of a write transaction (a big import, say)."""
     url = database.engine.url.database
     assert url is not None
     writer = sqlite3.connect(url, isolation_level=None)
@@ -107,10 +112,23 @@ def test_metrics_are_read_without_waiting_for_a_long_write(database: Database) -
             "INSERT INTO subscribers (phone, region, region_key, language, opted_in,"
             " consent_channel, created_at) VALUES ('+50255550009', 'x', 'x', 'es', 1, '', '')"
         )
+        yield
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_metrics_are_read_without_waiting_for_a_long_write(database: Database) -> None:
+    """A scrape during a 100,000-row import must not wait for its write lock."""
+    with _writer_holding_the_lock(database):
         started = time.monotonic()
         text = generate_latest(registry_for(database)).decode()
         assert time.monotonic() - started < 2
         assert "altavoz" in text
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
+
+
+def test_healthz_answers_during_a_long_write(client: FlaskClient, database: Database) -> None:
+    with _writer_holding_the_lock(database):
+        started = time.monotonic()
+        assert client.get("/healthz").status_code == 200
+        assert time.monotonic() - started < 2
