@@ -27,8 +27,10 @@ from audio.languages import parse_language
 from audio.models import TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.probe import Probe, clock, probe
 from audio.storage import Area, MediaStore
+from gateway import audit
+from gateway.accounts import SYSTEM, Actor
 from gateway.settings import MediaSettings
-from sms.phones import PhoneError, to_e164
+from sms.phones import PhoneError, mask, to_e164
 
 MAX_ATTEMPTS = 3
 CALLER_MAX = 32
@@ -98,8 +100,10 @@ def receive(
     received_at: datetime,
     media: MediaSettings,
     default_region: str | None = None,
+    actor: Actor = SYSTEM,
 ) -> VoiceMessage:
-    """Check, store and queue one message; AudioError or LanguageError leave nothing behind."""
+    """Check, store and queue one message; AudioError or LanguageError leave nothing behind.
+    The intake is audited (who brought it in, which way, the caller's number masked)."""
     if received_at.tzinfo is None:
         raise ValueError("received_at must be timezone-aware")
     code = parse_language(language)
@@ -122,6 +126,17 @@ def receive(
         )
         session.add(message)
         session.flush()
+        audit.record_by(
+            session,
+            actor,
+            action="voice.receive",
+            target=f"voice message {message.id}",
+            details={
+                "channel": channel.value,
+                "caller": mask(message.caller) if message.caller else "",
+                "duration_s": round(duration, 1),
+            },
+        )
     except BaseException:
         if stored.created:
             store.delete(stored.relative)

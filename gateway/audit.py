@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from gateway.database import Base, UTCDateTime, utcnow
+from sms.phones import mask
+
+if TYPE_CHECKING:
+    from gateway.accounts import Actor
 
 
 class AuditEntry(Base):
@@ -46,6 +50,34 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def record_by(
+    session: Session,
+    actor: Actor,
+    *,
+    action: str,
+    target: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """An entry for what this person (or API token) did."""
+    return record(
+        session,
+        action=action,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        address=actor.address,
+        target=target,
+        details=details,
+    )
+
+
+def record_subscriber(
+    session: Session, actor: Actor, *, action: str, phone: str, details: dict[str, Any]
+) -> AuditEntry:
+    """An entry about one subscriber, whichever way the change came in: the number is masked,
+    since the log is read by more people than may see the subscriber list."""
+    return record_by(session, actor, action=action, target=mask(phone), details=details)
 
 
 def recent(session: Session, *, limit: int = 200, action: str | None = None) -> list[AuditEntry]:

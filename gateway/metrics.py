@@ -157,7 +157,7 @@ class DatabaseCollector(Collector):
         self.database = database
 
     def collect(self) -> Iterator[Metric]:
-        with self.database.session() as session:
+        with self.database.session(write=False) as session:
             for source in _sources:
                 yield from source(session)
 

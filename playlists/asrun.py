@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime, tzinfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.csv_export import csv_text
 from playlists.models import AirReason, AsRunEntry, AsRunStatus
 
 CSV_COLUMNS = (
@@ -168,15 +167,13 @@ def entries(
 
 def to_csv(rows: list[AsRunEntry], *, zone: tzinfo) -> str:
     """The log as CSV in the station's local time, oldest first, as regulators read it."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    lines = []
     for entry in sorted(rows, key=lambda e: (e.started_at, e.id)):
         ended = entry.ended_at.astimezone(zone).isoformat() if entry.ended_at else ""
         duration = (
             f"{(entry.ended_at - entry.started_at).total_seconds():.1f}" if entry.ended_at else ""
         )
-        writer.writerow(
+        lines.append(
             [
                 entry.started_at.astimezone(zone).isoformat(),
                 ended,
@@ -188,7 +185,7 @@ def to_csv(rows: list[AsRunEntry], *, zone: tzinfo) -> str:
                 entry.detail,
             ]
         )
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, lines)
 
 
 def dead_air(session: Session, *, since: datetime, until: datetime, detail: str) -> AsRunEntry:

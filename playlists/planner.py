@@ -76,8 +76,10 @@ class Planner:
         self._failed: dict[str, dict[int, datetime]] = {}
 
     def next_item(self, now: datetime) -> PlannedItem | None:
-        """The item to air after the current one: the running slot's next, or the fallback."""
-        with self._lock, self.database.session() as session:
+        """The item to air after the current one: the running slot's next, or the fallback.
+        Planning only reads, in a deferred transaction, so the engine never waits for another
+        process's write (a big import) at the seam between two items."""
+        with self._lock, self.database.session(write=False) as session:
             occurrences = self._occurrences(session, now - timedelta(days=1), now + HORIZON)
             for occurrence in occurrences:
                 if occurrence.start <= now < occurrence.end - MIN_REMAINING:
@@ -91,7 +93,7 @@ class Planner:
         """The first item of each slot starting within `horizon` that was not handed over yet,
         to be started on the clock. Each occurrence is handed over once."""
         starts: list[PlannedItem] = []
-        with self._lock, self.database.session() as session:
+        with self._lock, self.database.session(write=False) as session:
             for occurrence in self._occurrences(session, now, now + horizon):
                 key = occurrence_key(occurrence)
                 if not now < occurrence.start <= now + horizon or key in self._handed:

@@ -7,11 +7,8 @@ is never undone by anything but the person's own new request.
 
 from __future__ import annotations
 
-import csv
-import io
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -20,12 +17,11 @@ from sqlalchemy.orm import Session
 
 from gateway.plain_text import plain_text
 from sms.models import GroupMember, Subscriber, SubscriberGroup
-from sms.phones import PhoneError, to_e164
+from sms.phones import PhoneError, mask, to_e164
 
 LANGUAGES = ("es", "en")
 REGION_MAX = 64
 """Longer than any village or district name; short enough for an SMS reply to quote it."""
-CSV_COLUMNS = ("phone", "region", "language", "groups", "opted_in", "consent_at", "consent_channel")
 
 
 class ConsentChannel(StrEnum):
@@ -35,8 +31,48 @@ class ConsentChannel(StrEnum):
     SMS = "sms"
 
 
+class Problem(StrEnum):
+    """Why a subscriber request (or a row of a CSV import) was refused or skipped; the panel
+    words each one in the operator's language, `str(error)` in English."""
+
+    INVALID = "invalid"
+    PHONE = "phone"
+    REGION_MISSING = "region_missing"
+    REGION_TOO_LONG = "region_too_long"
+    LANGUAGE = "language"
+    OPTED_OUT = "opted_out"
+    GROUP_TOO_LONG = "group_too_long"
+    OPTED_IN_VALUE = "opted_in_value"
+    MARKED_OPTED_OUT = "marked_opted_out"
+    DUPLICATE = "duplicate"
+    HEADER = "header"
+    FIELD_TOO_LONG = "field_too_long"
+    MALFORMED = "malformed"
+
+
 class SubscriberError(ValueError):
-    """A subscriber request that cannot be carried out, worded for the operator."""
+    """A subscriber request that cannot be carried out, worded for the operator; `problem`
+    and `params` let the panel say it in the operator's language."""
+
+    def __init__(
+        self, message: str, problem: Problem = Problem.INVALID, **params: str | int
+    ) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.params = params
+
+
+class OptedOutError(SubscriberError):
+    """The number's owner opted out (STOP/BAJA); only their own keyword subscribes it again."""
+
+    def __init__(self, subscriber: Subscriber) -> None:
+        since = subscriber.opted_out_at.date().isoformat() if subscriber.opted_out_at else ""
+        super().__init__(
+            f"{mask(subscriber.phone)} opted out{' on ' + since if since else ''}; only the"
+            " owner's own keyword by SMS (ALTA/JOIN) subscribes it again",
+            Problem.OPTED_OUT,
+            since=since,
+        )
 
 
 def fold_region(region: str) -> str:
@@ -46,21 +82,49 @@ def fold_region(region: str) -> str:
     return " ".join(bare.split())
 
 
-def clean_region(region: str, *, error: Callable[[str], Exception] = SubscriberError) -> str:
+def clean_region(region: str, *, error: Callable[[str], Exception] | None = None) -> str:
     """A region or community name as stored and matched; the same rule for subscribers and
-    for the regions an alert is sent to."""
+    for the regions an alert is sent to. Without `error`, a missing or over-long region is
+    refused with its own Problem, so the panel can word it in the operator's language."""
+    if error is None:
+        squashed = " ".join(region.split())
+        if not squashed:
+            raise SubscriberError("a region or community is required", Problem.REGION_MISSING)
+        if len(squashed) > REGION_MAX:
+            raise SubscriberError(
+                f"the region name is longer than {REGION_MAX} characters",
+                Problem.REGION_TOO_LONG,
+                limit=REGION_MAX,
+            )
+        error = SubscriberError
     return plain_text(region, what="the region", max_chars=REGION_MAX, error=error)
 
 
 def _clean_language(language: str | None) -> str:
     code = (language or "es").strip().lower()
     if code not in LANGUAGES:
-        raise SubscriberError(f"language must be one of: {', '.join(LANGUAGES)}")
+        raise SubscriberError(
+            f"language must be one of: {', '.join(LANGUAGES)}",
+            Problem.LANGUAGE,
+            choices=", ".join(LANGUAGES),
+        )
     return code
 
 
 def find(session: Session, phone_e164: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.phone == phone_e164))
+
+
+def checked_details(
+    *, phone: str, region: str, language: str | None, default_region: str
+) -> tuple[str, str, str]:
+    """The number in E.164, the region and the language code as stored, or SubscriberError;
+    shared by every way in, one at a time or a whole file."""
+    try:
+        e164 = to_e164(phone, default_region=default_region)
+    except PhoneError as exc:
+        raise SubscriberError(str(exc), Problem.PHONE, value=phone.strip()[:40]) from None
+    return e164, clean_region(region), _clean_language(language)
 
 
 def subscribe(
@@ -73,21 +137,28 @@ def subscribe(
     default_region: str,
     now: datetime,
 ) -> Subscriber:
-    """Add or re-subscribe a number; raises SubscriberError or PhoneError on bad input."""
-    e164 = to_e164(phone, default_region=default_region)
-    cleaned_region = clean_region(region)
-    code = _clean_language(language)
+    """Add a number, or change an existing one's region and language; raises SubscriberError
+    on bad input and OptedOutError for a number whose owner opted out, unless this is that
+    person's own keyword (channel SMS). Consent is recorded when it is given (a new number, or
+    the person's own keyword), not rewritten when staff correct a subscriber's region."""
+    e164, cleaned_region, code = checked_details(
+        phone=phone, region=region, language=language, default_region=default_region
+    )
     subscriber = find(session, e164)
+    if subscriber is not None and not subscriber.opted_in and channel is not ConsentChannel.SMS:
+        raise OptedOutError(subscriber)
+    gives_consent = subscriber is None or channel is ConsentChannel.SMS
     if subscriber is None:
         subscriber = Subscriber(phone=e164, created_at=now)
         session.add(subscriber)
     subscriber.region = cleaned_region
     subscriber.region_key = fold_region(cleaned_region)
     subscriber.language = code
-    subscriber.opted_in = True
-    subscriber.consent_at = now
-    subscriber.consent_channel = channel.value
-    subscriber.opted_out_at = None
+    if gives_consent:
+        subscriber.opted_in = True
+        subscriber.consent_at = now
+        subscriber.consent_channel = channel.value
+        subscriber.opted_out_at = None
     session.flush()
     return subscriber
 
@@ -124,71 +195,3 @@ def set_groups(session: Session, subscriber: Subscriber, names: list[str]) -> No
         )
         if exists is None:
             session.add(GroupMember(group_id=group.id, subscriber_id=subscriber.id))
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def import_csv(session: Session, text: str, *, default_region: str, now: datetime) -> ImportReport:
-    """Import phone,region[,language][,groups] rows; bad rows are reported, good rows kept."""
-    report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or not {"phone", "region"} <= {
-        name.strip().lower() for name in reader.fieldnames
-    }:
-        raise SubscriberError("the CSV needs a header row with at least 'phone' and 'region'")
-    for line_number, raw_row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "") for k, v in raw_row.items() if k}
-        try:
-            with session.begin_nested():
-                e164 = to_e164(row.get("phone", ""), default_region=default_region)
-                existed = find(session, e164) is not None
-                subscriber = subscribe(
-                    session,
-                    phone=e164,
-                    region=row.get("region", ""),
-                    language=row.get("language") or None,
-                    channel=ConsentChannel.CSV,
-                    default_region=default_region,
-                    now=now,
-                )
-                set_groups(session, subscriber, row.get("groups", "").split(";"))
-        except (PhoneError, SubscriberError) as exc:
-            report.errors.append((line_number, str(exc)))
-            continue
-        if existed:
-            report.updated += 1
-        else:
-            report.added += 1
-    return report
-
-
-def export_csv(session: Session) -> str:
-    groups: dict[int, list[str]] = {}
-    rows = session.execute(
-        select(GroupMember.subscriber_id, SubscriberGroup.name).join(
-            SubscriberGroup, SubscriberGroup.id == GroupMember.group_id
-        )
-    )
-    for subscriber_id, name in rows:
-        groups.setdefault(subscriber_id, []).append(name)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for subscriber in session.scalars(select(Subscriber).order_by(Subscriber.id)):
-        writer.writerow(
-            [
-                subscriber.phone,
-                subscriber.region,
-                subscriber.language,
-                ";".join(sorted(groups.get(subscriber.id, []))),
-                "yes" if subscriber.opted_in else "no",
-                subscriber.consent_at.isoformat() if subscriber.consent_at else "",
-                subscriber.consent_channel,
-            ]
-        )
-    return out.getvalue()

@@ -158,6 +158,10 @@ def requires(roles: Iterable[Role]) -> Callable[[F], F]:
                 return redirect(url_for("auth.login", next=request.full_path))
             if current_user.role_enum not in allowed:
                 abort(403)
+            # End the transaction that loaded the user: on SQLite every transaction holds the
+            # write lock (gateway.database), and a view's slow part (decoding an upload,
+            # checking a CSV) must not keep the workers waiting.
+            db_session().commit()
             return view(*args, **kwargs)
 
         wrapper.allowed_roles = allowed  # type: ignore[attr-defined]

@@ -7,21 +7,21 @@ from typing import Literal
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from gateway import audit
-from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web import openapi
-from gateway.web.access import current_actor, db_session, settings
+from gateway.web.access import db_session
 from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
+from gateway.web.subscribers import add_subscriber
 from sms import subscribers
-from sms.phones import PhoneError, mask
 
 
 class NewSubscriber(openapi.RequestModel):
     phone: str = Field(min_length=1, max_length=64, examples=["+502 5555 1234"])
-    region: str = Field(max_length=80, pattern=openapi.NOT_BLANK, examples=["San Marcos"])
+    region: str = Field(
+        max_length=subscribers.REGION_MAX, pattern=openapi.NOT_BLANK, examples=["San Marcos"]
+    )
     language: Literal["es", "en"] | None = None  # sms.subscribers.LANGUAGES
 
 
@@ -41,27 +41,17 @@ class Subscribed(openapi.ResponseModel):
 def create_subscriber(body: NewSubscriber) -> ResponseReturnValue:
     db = db_session()
     try:
-        subscriber = subscribers.subscribe(
-            db,
+        subscriber = add_subscriber(
             phone=body.phone,
             region=body.region,
             language=body.language,
             channel=subscribers.ConsentChannel.API,
-            default_region=settings().smpp.default_region,
-            now=utcnow(),
         )
-    except (PhoneError, subscribers.SubscriberError) as exc:
+    except subscribers.OptedOutError as exc:
+        db.rollback()
+        raise ApiError(409, str(exc), code="opted_out") from None
+    except subscribers.SubscriberError as exc:
         db.rollback()
         raise ApiError(422, str(exc)) from None
-    actor = current_actor()
-    audit.record(
-        db,
-        action="subscriber.add",
-        actor_id=actor.id,
-        actor_name=actor.name,
-        address=actor.address,
-        target=mask(subscriber.phone),
-        details={"region": subscriber.region},
-    )
     db.commit()
     return openapi.reply(Subscribed(id=subscriber.id, phone=subscriber.phone), 201)

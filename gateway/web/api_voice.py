@@ -24,7 +24,7 @@ from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
 from gateway.visibility import VoiceAccess, voice_access
 from gateway.web import openapi
-from gateway.web.access import current_role, db_session, personal_data, settings
+from gateway.web.access import current_actor, current_role, db_session, personal_data, settings
 from gateway.web.api import api_requires, blueprint
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
@@ -114,6 +114,7 @@ def create_voice_message(form: NewVoiceMessage) -> ResponseReturnValue:
             received_at=utcnow(),
             media=config.media,
             default_region=config.smpp.default_region,
+            actor=current_actor(),
         )
         db.commit()
     except LanguageError as exc:

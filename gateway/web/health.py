@@ -21,8 +21,8 @@ blueprint = Blueprint("health", __name__)
 @public
 def healthz() -> tuple[Response, int]:
     try:
-        with database().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with database().session(write=False) as session:
+            session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         return jsonify(status="error", database=str(exc.__class__.__name__)), 503
     return jsonify(status="ok", database="ok"), 200

@@ -39,7 +39,7 @@ def dashboard() -> ResponseReturnValue:
     beats = live_heartbeats(database(), now=utcnow())
     workers = {kind: [beat for beat in beats if beat.kind == kind] for kind in WORKER_KINDS}
     now = utcnow()
-    with database().session() as session:
+    with database().session(write=False) as session:
         heard = stream_heard(session, now=now)
         skipped = asrun.skipped_since(session, now - SKIPPED_SHOWN_FOR)
         session.expunge_all()

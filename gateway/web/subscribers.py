@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,12 +19,42 @@ from gateway import audit
 from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web.access import current_actor, db_session, personal_data, requires, settings
-from sms import subscribers
+from sms import subscriber_csv, subscribers
 from sms.models import Subscriber
-from sms.phones import PhoneError
+from sms.subscribers import Problem
 
 blueprint = Blueprint("subscribers", __name__, url_prefix="/subscribers")
 PAGE_SIZE = 200
+ISSUES_SHOWN = 200
+"""Bad or skipped rows listed on the page after an import; the rest are counted."""
+
+PROBLEM_TEXT: dict[Problem, LazyString] = {
+    Problem.PHONE: _l("%(value)s is not a usable phone number."),
+    Problem.REGION_MISSING: _l("A region or community is required."),
+    Problem.REGION_TOO_LONG: _l("The region name is longer than %(limit)d characters."),
+    Problem.LANGUAGE: _l("The language must be one of: %(choices)s."),
+    Problem.OPTED_OUT: _l(
+        "The owner of this number opted out by SMS; only their own keyword (ALTA/JOIN) "
+        "subscribes it again."
+    ),
+    Problem.GROUP_TOO_LONG: _l("A group name is longer than %(limit)d characters."),
+    Problem.OPTED_IN_VALUE: _l("opted_in must be yes or no."),
+    Problem.MARKED_OPTED_OUT: _l("The file marks this number as opted out; it was left alone."),
+    Problem.DUPLICATE: _l("The number is already on line %(first)d."),
+    Problem.HEADER: _l("The CSV needs a header row with at least 'phone' and 'region'."),
+    Problem.FIELD_TOO_LONG: _l("Line %(line)d: a field is longer than %(limit)d characters."),
+    Problem.MALFORMED: _l("Line %(line)d cannot be read as CSV."),
+}
+
+
+def problem_text(problem: Problem, params: Mapping[str, str | int], english: str) -> str:
+    """The reason in the operator's language (English only for problems without words here)."""
+    text = PROBLEM_TEXT.get(problem)
+    return str(text) % dict(params) if text is not None else english
+
+
+def _error_text(exc: subscribers.SubscriberError) -> str:
+    return problem_text(exc.problem, exc.params, str(exc))
 
 
 class SubscriberForm(FlaskForm):
@@ -32,6 +65,31 @@ class SubscriberForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+def add_subscriber(
+    *, phone: str, region: str, language: str | None, channel: subscribers.ConsentChannel
+) -> Subscriber:
+    """Subscribe a number for whoever is asking (panel user or API token) and audit it, the
+    number masked; raises SubscriberError (OptedOutError for a number that opted out)."""
+    db = db_session()
+    subscriber = subscribers.subscribe(
+        db,
+        phone=phone,
+        region=region,
+        language=language,
+        channel=channel,
+        default_region=settings().smpp.default_region,
+        now=utcnow(),
+    )
+    audit.record_subscriber(
+        db,
+        current_actor(),
+        action="subscriber.add",
+        phone=subscriber.phone,
+        details={"region": subscriber.region, "channel": channel.value},
+    )
+    return subscriber
 
 
 def _page(form: SubscriberForm, import_form: ImportForm, **extra: object) -> str:
@@ -77,32 +135,35 @@ def add() -> ResponseReturnValue:
     if form.validate_on_submit():
         db = db_session()
         try:
-            subscriber = subscribers.subscribe(
-                db,
+            subscriber = add_subscriber(
                 phone=form.phone.data or "",
                 region=form.region.data or "",
                 language=form.language.data,
                 channel=subscribers.ConsentChannel.PANEL,
-                default_region=settings().smpp.default_region,
-                now=utcnow(),
             )
-        except (PhoneError, subscribers.SubscriberError) as exc:
+        except subscribers.SubscriberError as exc:
             db.rollback()
-            form.phone.errors = [*form.phone.errors, str(exc)]
-        else:
-            actor = current_actor()
-            audit.record(
-                db,
-                action="subscriber.add",
-                actor_id=actor.id,
-                actor_name=actor.name,
-                address=actor.address,
-                target=subscriber.phone,
-            )
-            db.commit()
-            flash(_("%(phone)s subscribed.", phone=subscriber.phone))
-            return redirect(url_for("subscribers.index"))
+            form.phone.errors = [*form.phone.errors, _error_text(exc)]
+            status = 409 if isinstance(exc, subscribers.OptedOutError) else 400
+            return _page(form, ImportForm()), status
+        db.commit()
+        flash(_("%(phone)s subscribed.", phone=subscriber.phone))
+        return redirect(url_for("subscribers.index"))
     return _page(form, ImportForm()), 400
+
+
+def _audit_refusal(details: dict[str, object]) -> None:
+    """Nothing of the file was written; keep a record of the attempt all the same."""
+    db = db_session()
+    db.rollback()
+    audit.record_by(db, current_actor(), action="subscriber.import_failed", details=details)
+    db.commit()
+
+
+def _refused(import_form: ImportForm, reason: str, problem: str) -> ResponseReturnValue:
+    _audit_refusal({"problem": problem})
+    import_form.file.errors = [reason]
+    return _page(SubscriberForm(), import_form), 400
 
 
 @blueprint.post("/import")
@@ -116,35 +177,41 @@ def import_csv() -> ResponseReturnValue:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        import_form.file.errors = [_("The file is not UTF-8 text.")]
-        return _page(SubscriberForm(), import_form), 400
+        return _refused(import_form, _("The file is not UTF-8 text."), "not_utf8")
     db = db_session()
     try:
-        report = subscribers.import_csv(
+        report = subscriber_csv.import_csv(
             db, text, default_region=settings().smpp.default_region, now=utcnow()
         )
     except subscribers.SubscriberError as exc:
-        db.rollback()
-        import_form.file.errors = [str(exc)]
-        return _page(SubscriberForm(), import_form), 400
-    actor = current_actor()
-    audit.record(
-        db,
-        action="subscriber.import",
-        actor_id=actor.id,
-        actor_name=actor.name,
-        address=actor.address,
-        details={"added": report.added, "updated": report.updated, "errors": len(report.errors)},
-    )
+        return _refused(import_form, _error_text(exc), exc.problem.value)
+    issues = {
+        kind: [
+            (issue.line, problem_text(issue.problem, issue.params, issue.message))
+            for issue in found[:ISSUES_SHOWN]
+        ]
+        for kind, found in (("errors", report.errors), ("skipped", report.skipped))
+    }
+    if report.errors:
+        _audit_refusal({"problem": "bad_rows", **report.counts()})
+        import_form.file.errors = [
+            _("Nothing was imported: %(n)d rows have errors.", n=len(report.errors))
+        ]
+        return _page(SubscriberForm(), import_form, report=report, issues=issues), 422
+    audit.record_by(db, current_actor(), action="subscriber.import", details=report.counts())
     db.commit()
-    return _page(SubscriberForm(), ImportForm(), report=report)
+    return _page(SubscriberForm(), ImportForm(), report=report, issues=issues)
 
 
 @blueprint.get("/export.csv")
 @requires(STAFF)
 @personal_data
 def export_csv() -> ResponseReturnValue:
-    body = subscribers.export_csv(db_session())
+    db = db_session()
+    body = subscriber_csv.export_csv(db)
+    rows = db.scalar(select(func.count(Subscriber.id)))
+    audit.record_by(db, current_actor(), action="subscriber.export", details={"rows": rows})
+    db.commit()
     return Response(
         body,
         mimetype="text/csv",

@@ -165,6 +165,7 @@ def upload() -> ResponseReturnValue:
             received_at=utcnow(),
             media=config.media,
             default_region=config.smpp.default_region,
+            actor=current_actor(),
         )
         db.commit()
     except (AudioError, LanguageError) as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -97,3 +99,22 @@ def test_on_air_page_shows_the_log_and_exports_csv(
     csv_response = client.get("/on-air/as-run.csv?day=2026-11-24")
     assert csv_response.headers["Content-Disposition"].endswith("as-run-2026-11-24.csv")
     assert "Voces de la sierra" in csv_response.get_data(as_text=True)
+
+
+def test_the_as_run_csv_neutralises_cells_a_spreadsheet_would_run(
+    client: FlaskClient, logged_in: Callable[[Role], User], database: Database
+) -> None:
+    logged_in(Role.MODERATOR)
+    with database.session() as session:
+        asrun.skipped(
+            session,
+            title='=HYPERLINK("http://x.example","clic")',
+            recording_id=None,
+            reason=AirReason.SCHEDULE,
+            at=T0,
+            detail="@SUM(1+1)",
+        )
+    body = client.get("/on-air/as-run.csv?day=2026-11-24").get_data(as_text=True)
+    [row] = list(csv.reader(io.StringIO(body)))[1:]
+    assert row[3] == '\'=HYPERLINK("http://x.example","clic")'
+    assert row[-1] == "'@SUM(1+1)"

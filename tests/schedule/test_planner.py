@@ -3,6 +3,8 @@ the slot outlasts its playlist — the playlist again or the fallback, as config
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -66,3 +68,29 @@ def test_a_slot_longer_than_its_playlist_repeats_or_gives_way_to_the_fallback(
     assert first.cut_at == now - timedelta(minutes=1) + timedelta(hours=1)
     assert second is not None and second.reason == expected
     assert second.recording_id == (programme if overrun == "repeat" else filler)
+
+
+def test_the_planner_does_not_wait_for_another_process_writing(tmp_path: Path) -> None:
+    """A big import holds the write lock for seconds; the next item is chosen all the same."""
+    settings = station_settings(tmp_path)
+    database = Database(settings.database.url)
+    migrate.upgrade(database)
+    with database.session() as session:
+        filler = add(session, "relleno")
+        fallback = Playlist(name="Relleno", is_fallback=True)
+        fallback.items = [PlaylistItem(position=0, recording_id=filler)]
+        session.add(fallback)
+    planner = Planner(database, settings=settings, store=MediaStore(settings.media.dir))
+    writer = sqlite3.connect(str(tmp_path / "altavoz.db"), isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE playlists SET name = 'Relleno 2'")
+        started = time.monotonic()
+        planned = planner.next_item(utcnow())
+        waited = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        database.dispose()
+    assert planned is not None and planned.recording_id == filler
+    assert waited < 1

@@ -1,4 +1,4 @@
-"""Subscribers: E.164 numbers, consent on record, region matching, CSV import line by line."""
+"""Subscribers: E.164 numbers, consent on record, region matching, CSV import all or nothing."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from flask.testing import FlaskClient
 
+from gateway import audit
 from gateway.accounts import User
 from gateway.database import Database
 from gateway.roles import Role
-from sms import subscribers
-from sms.models import Subscriber
+from sms import subscriber_csv, subscribers
+from sms.models import Subscriber, SubscriberGroup
 from sms.phones import PhoneError, mask, to_e164
+from sms.subscribers import Problem
 from tests.support import csrf_token
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -93,7 +95,9 @@ def test_regions_match_without_case_or_accents_and_skip_opted_out(database: Data
         assert len(subscribers.recipients(session, ["*"])) == 3
 
 
-def test_csv_import_keeps_good_rows_and_reports_bad_ones_by_line(database: Database) -> None:
+def test_csv_import_with_bad_rows_reports_each_by_line_and_writes_nothing(
+    database: Database,
+) -> None:
     text = (
         "phone,region,language,groups\n"
         "5555 1111,San Marcos,es,lideresas;radio\n"
@@ -103,21 +107,40 @@ def test_csv_import_keeps_good_rows_and_reports_bad_ones_by_line(database: Datab
         "+50255554444,Huehuetenango,en,\n"
     )
     with database.session() as session:
-        report = subscribers.import_csv(session, text, default_region="GT", now=NOW)
-    assert (report.added, report.updated) == (2, 0)
-    assert [line for line, _ in report.errors] == [3, 4, 5]
-    assert "region" in report.errors[1][1] and "language" in report.errors[2][1]
+        report = subscriber_csv.import_csv(session, text, default_region="GT", now=NOW)
+    assert (report.lines, report.added, report.updated) == (5, 0, 0)
+    assert [issue.line for issue in report.errors] == [3, 4, 5]
+    assert [i.problem for i in report.errors] == [
+        Problem.PHONE,
+        Problem.REGION_MISSING,
+        Problem.LANGUAGE,
+    ]
     with database.session() as session:
-        exported = subscribers.export_csv(session)
+        assert session.query(Subscriber).count() == 0
+        assert session.query(SubscriberGroup).count() == 0
+
+
+def test_a_good_csv_goes_in_whole_with_its_groups(database: Database) -> None:
+    text = (
+        "phone,region,language,groups\n"
+        "5555 1111,San Marcos,es,lideresas;radio\n"
+        "+50255554444,Huehuetenango,en,\n"
+    )
+    with database.session() as session:
+        report = subscriber_csv.import_csv(session, text, default_region="GT", now=NOW)
+    assert (report.added, report.updated, report.errors) == (2, 0, [])
+    with database.session() as session:
+        exported = subscriber_csv.export_csv(session)
     lines = exported.strip().splitlines()
     assert lines[0] == "phone,region,language,groups,opted_in,consent_at,consent_channel"
-    assert lines[1].startswith("+50255551111,San Marcos,es,lideresas;radio,yes,")
+    assert lines[1].startswith("'+50255551111,San Marcos,es,lideresas;radio,yes,")
+    assert lines[1].endswith(",csv")
     assert len(lines) == 3
 
 
 def test_csv_without_a_header_is_refused_whole(database: Database) -> None:
     with database.session() as session, pytest.raises(subscribers.SubscriberError):
-        subscribers.import_csv(session, "5555 1111,San Marcos\n", default_region="GT", now=NOW)
+        subscriber_csv.import_csv(session, "5555 1111,San Marcos\n", default_region="GT", now=NOW)
 
 
 def test_api_subscribes_a_number_in_e164(
@@ -160,7 +183,7 @@ def test_api_needs_json(client: FlaskClient, api_token: Callable[[Role], str]) -
     assert response.status_code == 415
 
 
-def test_panel_import_reports_bad_lines(
+def test_panel_import_reports_bad_lines_in_the_users_language_and_writes_nothing(
     client: FlaskClient, logged_in: Callable[[Role], User], database: Database
 ) -> None:
     logged_in(Role.OPERATOR)
@@ -169,10 +192,13 @@ def test_panel_import_reports_bad_lines(
         "csrf_token": token,
         "file": (io.BytesIO("phone,region\n55 1234 5678,Sololá\nxx,Sololá\n".encode()), "s.csv"),
     }
-    client.get("/lang/en")
+    client.get("/lang/es")
     page = client.post("/subscribers/import", data=data, content_type="multipart/form-data")
-    assert page.status_code == 200
+    assert page.status_code == 422
     text = page.get_data(as_text=True)
-    assert "1 added, 0 updated, 1 rows with errors" in text
-    assert "Line 3:" in text
-    assert "+525512345678" in text
+    assert "Línea 3:" in text
+    assert "no es un número de teléfono utilizable" in text
+    with database.session() as session:
+        assert session.query(Subscriber).count() == 0
+        [failed] = audit.recent(session, action="subscriber.import_failed")
+        assert failed.details["errors"] == 1 and failed.details["lines"] == 2

@@ -13,6 +13,8 @@ from audio.errors import AudioError, Problem
 from audio.languages import LanguageError
 from audio.models import TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import MediaStore, file_sha256
+from gateway import audit
+from gateway.accounts import Actor
 from gateway.database import Database
 from gateway.settings import Settings
 from tests.conftest import station_settings
@@ -178,3 +180,39 @@ def test_a_live_workers_claim_is_left_alone(
     with database.session() as session:
         assert voice_messages.release_claims(session, alive={"transcribe@h:1"}, now=NOW) == 0
     assert messages(database)[0].status == TranscriptionStatus.TRANSCRIBING
+
+
+def test_each_message_taken_in_is_audited_with_its_way_in_and_the_caller_masked(
+    database: Database, settings: Settings, korean_mp3: Path
+) -> None:
+    message_id = receive(database, settings, korean_mp3, channel=VoiceChannel.INBOX)
+    uploader = Actor(id=None, name="token:radio", address="127.0.0.1")
+    receive(
+        database,
+        settings,
+        korean_mp3,
+        caller="",
+        channel=VoiceChannel.UPLOAD,
+        actor=uploader,
+    )
+    with database.session() as session:
+        entries = audit.recent(session, action="voice.receive")
+    by_target = {entry.target: entry for entry in entries}
+    inbox = by_target[f"voice message {message_id}"]
+    assert (inbox.actor_name, inbox.details["channel"]) == ("system", "inbox")
+    assert inbox.details["caller"] == "+502 ••••• 1234"
+    assert "+50255551234" not in str(inbox.details)
+    [upload] = [entry for entry in entries if entry is not inbox]
+    assert (upload.actor_name, upload.address) == ("token:radio", "127.0.0.1")
+    assert upload.details["channel"] == "upload" and upload.details["caller"] == ""
+
+
+def test_a_refused_message_leaves_no_audit_entry(
+    database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.mp3"
+    empty.write_bytes(b"")
+    with pytest.raises(AudioError):
+        receive(database, settings, empty)
+    with database.session() as session:
+        assert audit.recent(session, action="voice.receive") == []
