@@ -30,7 +30,7 @@ BAD_REGIONS = {
     "control": ("Solo\x07lá", "control character"),
     "newline": ("San\nPedro", "control character"),
     "invisible": ("\u200b\u2060\ufeff", "invisible"),
-    "no-break": ("\u00a0\u00a0", "empty"),
+    "no-break": ("\u00a0\u00a0", "required"),
     "surrogate": ("San\ud800Pedro", "surrogate"),
     "long": ("x" * 65, "longer than 64"),
 }
