@@ -307,9 +307,17 @@ class PlayoutEngine:
         if not probe.playable:
             self._fail(item, probe.reason)
             return False
+        # Taken before play(): libVLC may already be sending the item while play() returns
+        # (stopping the previous input takes a while under load).
+        switched_at = time.monotonic()
         self._vlc.play(item.path, start_s=start_s)
         self._on_air = OnAir(
-            item, probe.duration_s, start_s=start_s, resumed=resumed, late_s=late_s
+            item,
+            probe.duration_s,
+            start_s=start_s,
+            resumed=resumed,
+            late_s=late_s,
+            switched_at=switched_at,
         )
         self._silent = False
         return True
