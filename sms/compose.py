@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.plain_text import plain_text
+from gateway.plain_text import has_visible, plain_text
 from gateway.settings import SmppSettings
 from sms import gsm7
 from sms.segments import (
@@ -111,6 +111,11 @@ def _plan(text: str, *, settings: SmppSettings, smart: bool | None) -> _Plan:
             text_to_send, replacements = text, []
     else:
         text_to_send, replacements = text, []
+    if not has_visible(text_to_send):
+        raise ComposeError(
+            "the message has nothing visible to send (only invisible characters or accents "
+            "without a letter, which smart encoding deletes)"
+        )
     if gsm7.fits(text_to_send):
         chunks = split_gsm7(text_to_send, packed=settings.gsm7_packed)
         units = sum(len(chunk) for chunk in chunks)
