@@ -19,7 +19,13 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from gateway.accounts import Actor
-from gateway.alerts import AlertError, AlertRequest, create_alert
+from gateway.alerts import (
+    AlertError,
+    AlertRequest,
+    create_alert,
+    reach_warnings,
+    unreached_regions,
+)
 from gateway.cli import app_database, app_settings, fail
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
@@ -140,7 +146,10 @@ def alert_send(text: str, regions: tuple[str, ...], air: bool, by_sms: bool) -> 
             session.rollback()
             fail(str(exc))
         alert_id, recipients = alert.id, alert.recipients
+        warnings = reach_warnings(unreached_regions(session, alert))
     click.echo(f"alert {alert_id}: {recipients} SMS recipient(s), channels {', '.join(channels)}")
+    for warning in warnings:
+        click.echo(f"altavoz: warning: {warning}", err=True)
 
 
 def _deliver(settings: Settings, database: Database, message_id: int) -> str | None:

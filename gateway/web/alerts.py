@@ -18,7 +18,14 @@ from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaFiel
 from wtforms.validators import DataRequired, Length
 
 from gateway.alert_models import Alert
-from gateway.alerts import MAX_ALERT_CHARS, AlertError, AlertRequest, alert_status, create_alert
+from gateway.alerts import (
+    MAX_ALERT_CHARS,
+    AlertError,
+    AlertRequest,
+    alert_status,
+    create_alert,
+    unreached_regions,
+)
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, db_session, personal_data, requires, settings
@@ -103,8 +110,16 @@ def send() -> ResponseReturnValue:
         db.rollback()
         form.text.errors = [str(exc)]
         return _page(form), 422
+    unreached = unreached_regions(db, alert)
     db.commit()
     flash(_("Alert %(id)d sent to %(n)d recipients.", id=alert.id, n=alert.recipients))
+    if unreached:
+        flash(
+            _(
+                "Warning: no subscribers in %(regions)s. Nobody there gets this alert by SMS.",
+                regions=", ".join(unreached),
+            )
+        )
     return redirect(url_for("alerts.detail", alert_id=alert.id))
 
 
