@@ -14,13 +14,11 @@ from sqlalchemy import func, select
 
 from gateway.accounts import User
 from gateway.alert_models import Alert
-from gateway.database import Database, utcnow
+from gateway.database import Database
 from gateway.roles import Role
 from gateway.settings import SmppSettings
-from sms import subscribers
 from sms.compose import ComposeError, compose, preview, typed_text
 from sms.models import OutboundMessage
-from sms.subscribers import ConsentChannel
 from tests.support import csrf_token
 
 NOTHING_VISIBLE = [
@@ -45,20 +43,6 @@ REFUSED = [
 ]
 
 
-@pytest.fixture
-def subscriber(database: Database) -> None:
-    with database.session() as session:
-        subscribers.subscribe(
-            session,
-            phone="+50255551234",
-            region="Sololá",
-            language="es",
-            channel=ConsentChannel.PANEL,
-            default_region="GT",
-            now=utcnow(),
-        )
-
-
 def alerts_and_messages(database: Database) -> tuple[int, int]:
     with database.session() as session:
         return (
@@ -72,7 +56,7 @@ def test_the_api_refuses_the_text(
     client: FlaskClient,
     api_token: Callable[[Role], str],
     database: Database,
-    subscriber: None,
+    in_solola: None,
     text: str,
     reason: str,
 ) -> None:
@@ -91,7 +75,7 @@ def test_the_panel_refuses_the_text(
     client: FlaskClient,
     logged_in: Callable[[Role], User],
     database: Database,
-    subscriber: None,
+    in_solola: None,
     text: str,
     reason: str,
 ) -> None:
@@ -116,7 +100,7 @@ def test_the_panel_refuses_the_text(
 @pytest.mark.parametrize(("text", "reason"), REFUSED)
 @pytest.mark.parametrize("command", ["alert", "sms"])
 def test_the_command_line_refuses_the_text_in_one_line(
-    app: Flask, database: Database, subscriber: None, command: str, text: str, reason: str
+    app: Flask, database: Database, in_solola: None, command: str, text: str, reason: str
 ) -> None:
     if command == "alert":
         args = ["alert", "send", "--text", text, "--region", "*", "--sms"]

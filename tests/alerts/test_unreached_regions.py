@@ -13,25 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gateway.accounts import User
-from gateway.database import Database, utcnow
 from gateway.roles import Role
-from sms import subscribers
-from sms.subscribers import ConsentChannel, fold_region, unreached
+from sms.subscribers import fold_region, unreached
 from tests.support import csrf_token
-
-
-@pytest.fixture
-def in_solola(database: Database) -> None:
-    with database.session() as session:
-        subscribers.subscribe(
-            session,
-            phone="+50255551234",
-            region="Sololá",
-            language="es",
-            channel=ConsentChannel.PANEL,
-            default_region="GT",
-            now=utcnow(),
-        )
 
 
 def post(client: FlaskClient, token: str, regions: list[str], channels: list[str]) -> dict:
