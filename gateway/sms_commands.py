@@ -87,6 +87,8 @@ def sms_send(to: str, text: str, smart: bool | None, no_wait: bool) -> None:
         except outbox.OptedOutError as exc:
             fail(str(exc))
         message_id = message.id
+    if composed.summary:
+        click.echo(composed.summary)
     what = f"message {message_id} to {destination} ({composed.encoding}, " + (
         f"{len(composed.segments)} segment(s))"
     )
@@ -147,6 +149,10 @@ def alert_send(text: str, regions: tuple[str, ...], air: bool, by_sms: bool) -> 
             fail(str(exc))
         alert_id, recipients = alert.id, alert.recipients
         warnings = reach_warnings(unreached_regions(session, alert))
+    if "sms" in channels:
+        done = compose(request.text, settings=settings.smpp).summary
+        if done:
+            click.echo(done)
     click.echo(f"alert {alert_id}: {recipients} SMS recipient(s), channels {', '.join(channels)}")
     for warning in warnings:
         click.echo(f"altavoz: warning: {warning}", err=True)
