@@ -139,3 +139,15 @@ def test_a_number_with_a_letter_is_refused(app: Flask, database: Database, numbe
     assert result.exit_code != 0
     assert "not written in digits" in result.output
     assert alerts_and_messages(database) == (0, 0)
+
+
+def test_the_api_refuses_a_number_with_a_letter(
+    client: FlaskClient, api_token: Callable[[Role], str]
+) -> None:
+    response = client.post(
+        "/api/v1/subscribers",
+        json={"phone": "+50255551234x", "region": "Sololá"},
+        headers={"Authorization": f"Bearer {api_token(Role.OPERATOR)}"},
+    )
+    assert response.status_code == 422
+    assert "not written in digits" in response.json["error"]["message"]  # type: ignore[index]
