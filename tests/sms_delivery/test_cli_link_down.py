@@ -159,3 +159,20 @@ def test_the_worker_logs_no_misleading_smpplib_warning(
     assert any("ESME_RINVPASWD" in message for message in messages), messages
     assert not any("bound state" in message for message in messages), messages
     database.dispose()
+
+
+def test_with_a_running_bound_worker_the_command_waits_for_it(
+    tmp_path: Path, smsc: SmscSimulator
+) -> None:
+    settings, database = station(tmp_path, smsc)
+    worker = RunningWorker(SmsWorker(settings, database))
+    worker.thread.start()
+    try:
+        wait_until(lambda: worker.worker.link_state.value == "bound", timeout=10, what="the bind")
+        status, lines, _took = send(tmp_path, settings)
+    finally:
+        worker.stop()
+    assert status == 0, lines
+    assert lines == ["message 1 to +525512345678 (gsm7, 1 segment(s)) submitted to the SMSC"]
+    assert len(smsc.pdus("submit_sm", "in")) == 1
+    database.dispose()
