@@ -76,9 +76,12 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
         # smpplib words every socket error "Connection refused"; the cause says which it was.
         cause = error.__context__ if isinstance(error, exceptions.ConnectionError) else error
         why = getattr(cause, "strerror", None) or str(cause or "") or "connection lost"
-        raise LinkError(
-            f"cannot reach the SMSC at {settings.host}:{settings.port} ({command.value}: {why})"
-        ) from error
+        where = f"{settings.host}:{settings.port}"
+        if client.state == consts.SMPP_CLIENT_STATE_OPEN:
+            raise LinkError(
+                f"no answer from the SMSC at {where} to {command.value} ({why})"
+            ) from error
+        raise LinkError(f"cannot reach the SMSC at {where} ({command.value}: {why})") from error
     finally:
         if client.state not in BOUND_STATES:
             client.disconnect()
