@@ -194,6 +194,26 @@ def _queue_bulk(
     )
 
 
+def unreached_regions(session: Session, alert: Alert) -> list[str]:
+    """Regions of an SMS alert where nobody is subscribed: the alert is accepted (the operator
+    may know better, or subscribers may come), but someone must be told that nobody there
+    gets it, or a 201 with 0 recipients passes for a sent alert."""
+    if AlertChannel.SMS.value not in alert.channels:
+        return []
+    return subscribers.regions_without_subscribers(session, alert.regions)
+
+
+def reach_warnings(unreached: list[str]) -> list[str]:
+    """The API's and the command line's words for `unreached_regions` (the panel has its own,
+    translated)."""
+    if not unreached:
+        return []
+    return [
+        f"no subscribers in {', '.join(repr(region) for region in unreached)}: "
+        "nobody there gets this alert by SMS"
+    ]
+
+
 def alert_status(session: Session, alert: Alert) -> dict[str, Any]:
     sms = {"recipients": alert.recipients, **counts_by_state(session, alert_id=alert.id)}
     played = session.scalars(

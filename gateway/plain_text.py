@@ -7,7 +7,8 @@ one check decides for every path (panel, API, command line, SMS keyword) what is
   a newline where the text has lines (SMS and alerts);
 - bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F,
   U+061C) are refused: they make a name read differently from what it is ("Trojan Source");
-- text made only of invisible characters (zero-width or no-break spaces) counts as empty;
+- text made only of invisible characters (zero-width or no-break spaces, soft hyphens, byte
+  order marks) or of accents with no letter to sit on counts as empty;
 - lone surrogates (undecodable bytes smuggled through JSON or a form) are refused;
 - what is kept is NFC-normalised and stripped, so "é" typed two ways is one region.
 
@@ -43,6 +44,18 @@ def _is_invisible(char: str) -> bool:
     return char.isspace() or ord(char) in INVISIBLE or unicodedata.category(char) == "Cf"
 
 
+def _shows_nothing_alone(char: str) -> bool:
+    """Invisible, or a mark (accent, variation selector) that only shows on a letter."""
+    return _is_invisible(char) or unicodedata.category(char) in {"Mn", "Me"}
+
+
+def has_visible(text: str) -> bool:
+    """True if a reader would see something: at least one character that is neither invisible
+    nor a mark left without a letter. Smart encoding deletes both kinds, so a text without any
+    would go out as an empty SMS."""
+    return not all(_shows_nothing_alone(char) for char in text)
+
+
 def plain_text(
     value: str,
     *,
@@ -57,8 +70,9 @@ def plain_text(
     for char in value:
         if unicodedata.category(char) == "Cs":
             raise error(f"{what} contains an invalid character (a lone surrogate)")
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").strip()
-    for char in text:
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")
+    # Judged before str.strip(), which would silently drop \x1c-\x1f, \v and \f at the ends.
+    for char in text.strip(" \t\r\n"):
         if char == "\t" or (char == "\n" and multiline):
             continue
         category = unicodedata.category(char)
@@ -70,11 +84,12 @@ def plain_text(
                 f"{what} contains a character that changes the reading direction "
                 f"({_codepoint(char)})"
             )
+    text = text.strip()
     if not multiline:
         text = " ".join(text.split())
-    if all(_is_invisible(char) for char in text):
+    if not has_visible(text):
         if text:
-            raise error(f"{what} has only invisible characters")
+            raise error(f"{what} has only invisible characters (or accents without a letter)")
         if required:
             raise error(f"{what} is empty")
         return ""

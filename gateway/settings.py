@@ -9,7 +9,9 @@ not later in a worker at three in the morning.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from ipaddress import IPv6Address, ip_address, ip_network
 from pathlib import Path
@@ -124,6 +126,11 @@ class StreamSettings(_Section):
         return value
 
 
+KEEP_CHARACTERS = {"cak": "äëïöüÄËÏÖÜ", "tzj": "äëïöüÄËÏÖÜ"}
+"""Kaqchikel and Tz'utujil write ä ë ï ö ü as vowels of their own (ë and ï are not in GSM-7,
+so smart encoding would otherwise make them e and i)."""
+
+
 class SmppSettings(_Section):
     enabled: bool = False
     host: str = "127.0.0.1"
@@ -143,8 +150,34 @@ class SmppSettings(_Section):
     gsm7_data_coding: int = Field(0, ge=0, le=255)
     gsm7_packed: bool = False
     smart_encoding: bool = True
+    keep_characters: dict[str, str] = Field(default_factory=lambda: dict(KEEP_CHARACTERS))
     max_segments: int = Field(6, ge=1, le=255)
     default_region: str = "MX"
+
+    @field_validator("keep_characters", mode="before")
+    @classmethod
+    def _keep_pairs(cls, value: object) -> object:
+        """An environment variable gives one string: `cak=äëïöü, tzj=ëï`."""
+        if isinstance(value, str):
+            pairs = (part.partition("=") for part in value.split(",") if part.strip())
+            return {code.strip(): chars.strip() for code, _, chars in pairs}
+        return value
+
+    @field_validator("keep_characters")
+    @classmethod
+    def _keep_letters(cls, value: dict[str, str]) -> dict[str, str]:
+        for code, chars in value.items():
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise ValueError(f"{code!r} is not a language code (2 or 3 letters, as 'cak')")
+            if any(char.isspace() or not char.isprintable() for char in chars):
+                raise ValueError(f"the characters for {code!r} must be letters, no spaces")
+        return {code: unicodedata.normalize("NFC", chars) for code, chars in value.items()}
+
+    @property
+    def kept_characters(self) -> frozenset[str]:
+        """Every language's characters at once: a message does not say its language, and a
+        station lists only the languages it broadcasts in."""
+        return frozenset("".join(self.keep_characters.values()))
 
     @field_validator("default_region")
     @classmethod

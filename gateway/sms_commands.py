@@ -9,24 +9,38 @@ on a machine where only the command line is used.
 from __future__ import annotations
 
 import getpass
+import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from gateway.accounts import Actor
-from gateway.alerts import AlertError, AlertRequest, create_alert
+from gateway.alerts import (
+    AlertError,
+    AlertRequest,
+    create_alert,
+    reach_warnings,
+    unreached_regions,
+)
 from gateway.cli import app_database, app_settings, fail
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.worker import live_heartbeats
 from sms import outbox
 from sms.compose import ComposeError, compose, typed_text
-from sms.models import OutboundSegment, SegmentState
+from sms.link_events import LinkState
+from sms.models import LinkStatus, OutboundSegment, SegmentState
 from sms.phones import PhoneError, to_e164
 
 SEND_TIMEOUT_S = 60.0
+BIND_WAIT_S = 12.0
+"""How long a command waits for a bind before it gives up: a little more than the link's own
+connect and response timeout (10 s), which then reports the fault itself."""
+WAIT_POLL_S = 0.2
 WAITING_STATES = (SegmentState.QUEUED, SegmentState.SUBMITTING)
 
 
@@ -73,31 +87,31 @@ def sms_send(to: str, text: str, smart: bool | None, no_wait: bool) -> None:
         except outbox.OptedOutError as exc:
             fail(str(exc))
         message_id = message.id
-    click.echo(
-        f"queued message {message_id} to {destination}: {composed.encoding}, "
-        f"{len(composed.segments)} segment(s)"
+    if composed.summary:
+        click.echo(composed.summary)
+    what = f"message {message_id} to {destination} ({composed.encoding}, " + (
+        f"{len(composed.segments)} segment(s))"
     )
     if no_wait:
+        click.echo(f"queued {what}")
         return
-    _deliver(settings, database, OutboundSegment.message_id == message_id)
+    problem = _deliver(settings, database, message_id)
+    if problem is not None:
+        fail(problem)
     with database.session() as session:
-        states = dict(
-            session.execute(
-                select(OutboundSegment.state, func.count())
-                .where(OutboundSegment.message_id == message_id)
-                .group_by(OutboundSegment.state)
-            ).all()
+        states = set(
+            session.scalars(
+                select(OutboundSegment.state).where(OutboundSegment.message_id == message_id)
+            )
         )
         errors = session.scalars(
             select(OutboundSegment.error).where(
                 OutboundSegment.message_id == message_id, OutboundSegment.error != ""
             )
         ).all()
-    if any(state in states for state in WAITING_STATES):
-        fail(f"message {message_id} is still queued: the SMSC did not take it in time")
     if SegmentState.FAILED in states or SegmentState.EXPIRED in states:
         fail(f"message {message_id} failed: {'; '.join(sorted(set(errors)))}")
-    click.echo(f"message {message_id} submitted to the SMSC")
+    click.echo(f"{what} submitted to the SMSC")
 
 
 @click.group("alert")
@@ -134,36 +148,124 @@ def alert_send(text: str, regions: tuple[str, ...], air: bool, by_sms: bool) -> 
             session.rollback()
             fail(str(exc))
         alert_id, recipients = alert.id, alert.recipients
+        warnings = reach_warnings(unreached_regions(session, alert))
+    if "sms" in channels:
+        done = compose(request.text, settings=settings.smpp).summary
+        if done:
+            click.echo(done)
     click.echo(f"alert {alert_id}: {recipients} SMS recipient(s), channels {', '.join(channels)}")
+    for warning in warnings:
+        click.echo(f"altavoz: warning: {warning}", err=True)
 
 
-def _deliver(settings: Settings, database: Database, which: object) -> None:
-    """Wait for a running SMS worker to take the segments, or carry them ourselves."""
-    deadline = time.monotonic() + SEND_TIMEOUT_S
-    if any(beat.kind == "sms" for beat in live_heartbeats(database, now=utcnow())):
-        while time.monotonic() < deadline and _waiting(database, which):
-            time.sleep(0.2)
-        return
+def _deliver(settings: Settings, database: Database, message_id: int) -> str | None:
+    """Wait for a running SMS worker to take the message, or carry it ourselves; None once the
+    SMSC has answered for every segment, else the one line that says why not and what becomes
+    of the message."""
+    workers = [
+        f"sms@{beat.host}:{beat.pid}"
+        for beat in live_heartbeats(database, now=utcnow())
+        if beat.kind == "sms"
+    ]
+    if workers:
+        return _wait_for_workers(database, message_id, workers)
     if not settings.smpp.enabled:
-        fail("SMPP is disabled (smpp.enabled = false); the message stays queued")
+        return "SMPP is disabled (smpp.enabled = false); the message stays queued"
+    return _carry_ourselves(settings, database, message_id)
+
+
+def _wait_for_workers(database: Database, message_id: int, workers: list[str]) -> str | None:
+    """The running worker owns the message; give up waiting (it stays queued) as soon as its
+    link is known to be down, so the operator is not left staring at a silent command."""
+    started = time.monotonic()
+    while _waiting(database, message_id):
+        elapsed = time.monotonic() - started
+        with database.session() as session:
+            links = list(session.scalars(select(LinkStatus).where(LinkStatus.worker.in_(workers))))
+        bound = any(link.state == LinkState.BOUND.value for link in links)
+        broken = [link for link in links if link.detail]
+        if not bound and (broken or elapsed > BIND_WAIT_S):
+            link = broken[0] if broken else None
+            why = f"{link.state}: {link.detail}" if link else "not bound"
+            return (
+                f"message {message_id} not sent yet, it stays queued: the running SMS worker "
+                f"({', '.join(workers)}) will send it once its SMPP link is up ({why})"
+            )
+        if elapsed > SEND_TIMEOUT_S:
+            return (
+                f"message {message_id} is still queued after {SEND_TIMEOUT_S:.0f} s; "
+                "the running SMS worker will send it"
+            )
+        time.sleep(WAIT_POLL_S)
+    return None
+
+
+def _carry_ourselves(settings: Settings, database: Database, message_id: int) -> str | None:
+    """Run an SMS worker in this process until the message has left. If the link cannot bind
+    (SMSC unreachable, bind refused) stop at the first fault, and withdraw the message when
+    nothing of it reached the SMSC: no worker would otherwise send it, and re-running the
+    command would queue it a second time."""
     from sms.worker import SmsWorker
 
     worker = SmsWorker(settings, database)
-    worker.setup()
+    started = time.monotonic()
+    fault: str | None = None
+    ever_bound = False
+    with _link_logs_quiet():
+        worker.setup()
+        try:
+            assert worker.link is not None
+            while _waiting(database, message_id):
+                elapsed = time.monotonic() - started
+                ever_bound = ever_bound or worker.link.state is LinkState.BOUND
+                if worker.link.state is not LinkState.BOUND and (
+                    worker.link.counters.faults or (not ever_bound and elapsed > BIND_WAIT_S)
+                ):
+                    fault = worker.link.last_error or (
+                        f"no answer from the SMSC at {settings.smpp.host}:{settings.smpp.port} "
+                        f"within {BIND_WAIT_S:.0f} s"
+                    )
+                    break
+                if elapsed > SEND_TIMEOUT_S:
+                    fault = f"the SMSC did not take it within {SEND_TIMEOUT_S:.0f} s"
+                    break
+                if not worker.step():
+                    worker.wakeup.wait(0.05)
+                    worker.wakeup.clear()
+        finally:
+            worker.teardown()
+    if fault is None:
+        return None
+    with database.session() as session:
+        withdrawn = outbox.withdraw_unsent(
+            session, message_id=message_id, reason=f"withdrawn: {fault}", now=utcnow()
+        )
+    if withdrawn:
+        return f"{fault}; message {message_id} withdrawn, nothing was sent"
+    return (
+        f"{fault}; message {message_id} stays queued (part of it may have reached the SMSC) "
+        "and goes with the next SMS worker"
+    )
+
+
+@contextmanager
+def _link_logs_quiet() -> Iterator[None]:
+    """The command says in one line what went wrong; the link's own warnings (one per
+    reconnect attempt) and smpplib's chatter would bury that line."""
+    sms_logger = logging.getLogger("sms")
+    level = sms_logger.level
+    sms_logger.setLevel(logging.ERROR)
     try:
-        while time.monotonic() < deadline and _waiting(database, which):
-            if not worker.step():
-                worker.wakeup.wait(0.05)
-                worker.wakeup.clear()
+        yield
     finally:
-        worker.teardown()
+        sms_logger.setLevel(level)
 
 
-def _waiting(database: Database, which: object) -> bool:
+def _waiting(database: Database, message_id: int) -> bool:
     with database.session() as session:
         count = session.scalar(
             select(func.count(OutboundSegment.id)).where(
-                which,  # type: ignore[arg-type]
+                OutboundSegment.message_id == message_id,
                 OutboundSegment.state.in_([state.value for state in WAITING_STATES]),
             )
         )

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.plain_text import plain_text
+from gateway.plain_text import has_visible, plain_text
 from gateway.settings import SmppSettings
 from sms import gsm7
 from sms.segments import (
@@ -27,7 +27,7 @@ from sms.segments import (
     split_ucs2,
     ucs2_segments,
 )
-from sms.smart_encoding import Replacement, transliterate
+from sms.smart_encoding import Replacement, kept, summary, transliterate
 
 __all__ = ["ComposeError", "Composition", "Segment", "compose", "preview", "typed_text"]
 
@@ -55,6 +55,13 @@ class Composition:
     """160/153 (GSM-7) or 70/67 (UCS-2): units one segment holds, with or without a header."""
     chunks: tuple[str, ...] = field(default=())
     """The text each segment carries, in order."""
+    kept: tuple[str, ...] = field(default=())
+    """Characters smart encoding would have replaced but `smpp.keep_characters` protects."""
+
+    @property
+    def summary(self) -> str:
+        """What smart encoding did, in one line for the operator; empty if nothing."""
+        return summary(self.replacements, list(self.kept))
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,7 @@ class _Plan:
     gsm7_chunks: list[bytes]
     ucs2_chunks: list[str]
     units: int
+    kept: tuple[str, ...] = ()
 
     @property
     def count(self) -> int:
@@ -103,21 +111,29 @@ def _plan(text: str, *, settings: SmppSettings, smart: bool | None) -> _Plan:
     if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
         raise ComposeError("the message contains an invalid character (a lone surrogate)")
     use_smart = settings.smart_encoding if smart is None else smart
+    protected: tuple[str, ...] = ()
     if use_smart:
-        smart_text, replacements = transliterate(text)
+        keep = settings.kept_characters
+        smart_text, replacements = transliterate(text, keep=keep)
         if gsm7.fits(smart_text):
             text_to_send = smart_text
         else:
             text_to_send, replacements = text, []
+            protected = tuple(kept(text, keep))
     else:
         text_to_send, replacements = text, []
+    if not has_visible(text_to_send):
+        raise ComposeError(
+            "the message has nothing visible to send (only invisible characters or accents "
+            "without a letter, which smart encoding deletes)"
+        )
     if gsm7.fits(text_to_send):
         chunks = split_gsm7(text_to_send, packed=settings.gsm7_packed)
         units = sum(len(chunk) for chunk in chunks)
         return _Plan("gsm7", text_to_send, replacements, chunks, [], units)
     parts = split_ucs2(text_to_send)
     units = len(text_to_send.encode("utf-16-be")) // 2
-    return _Plan("ucs2", text_to_send, replacements, [], parts, units)
+    return _Plan("ucs2", text_to_send, replacements, [], parts, units, protected)
 
 
 def typed_text(text: str) -> str:
@@ -159,6 +175,7 @@ def compose(
         units=plan.units,
         per_segment=plan.per_segment,
         chunks=plan.chunk_texts(),
+        kept=plan.kept,
     )
 
 
@@ -175,6 +192,7 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             "per_segment": GSM7_SINGLE,
             "remaining": GSM7_SINGLE,
             "replacements": [],
+            "kept": [],
             "text": text,
             "error": None,
         }
@@ -189,6 +207,7 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             "per_segment": UCS2_SINGLE,
             "remaining": UCS2_SINGLE,
             "replacements": [],
+            "kept": [],
             "text": text,
             "error": str(exc),
         }
@@ -208,6 +227,7 @@ def preview(text: str, *, settings: SmppSettings, smart: bool | None = None) -> 
             {"original": r.original, "replacement": r.replacement, "count": r.count}
             for r in plan.replacements
         ],
+        "kept": list(plan.kept),
         "text": plan.text,
         "error": refused
         or (_too_long(plan, settings.max_segments) if plan.count > settings.max_segments else None),

@@ -14,6 +14,7 @@ from smpplib import consts, exceptions
 from smpplib.client import Client
 
 from sms.link_events import Delivery, SarSegment, Submission
+from sms.link_messages import SMPPLIB_LOGGER, status_name
 from sms.link_settings import BindMode, LinkSettings
 
 BOUND_STATES = frozenset(
@@ -55,7 +56,7 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
         settings.host,
         settings.port,
         timeout=settings.response_timeout_s,
-        logger_name=f"{__name__}.smpplib",
+        logger_name=SMPPLIB_LOGGER,
         allow_unknown_opt_params=True,
     )
     try:
@@ -67,12 +68,20 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
         )
     except exceptions.PDUError as error:
         status = error.args[1] if len(error.args) > 1 else None
+        refusal = status_name(status) if isinstance(status, int) else str(error.args[0])
         raise LinkError(
-            f"the SMSC refused {command.value}: {error.args[0]} (status {status})"
+            f"the SMSC at {settings.host}:{settings.port} refused {command.value}: {refusal}"
         ) from error
     except (exceptions.ConnectionError, OSError) as error:
+        # smpplib words every socket error "Connection refused"; the cause says which it was.
+        cause = error.__context__ if isinstance(error, exceptions.ConnectionError) else error
+        why = getattr(cause, "strerror", None) or str(cause or "") or "connection lost"
         where = f"{settings.host}:{settings.port}"
-        raise LinkError(f"cannot reach the SMSC at {where} ({command.value}): {error!r}") from error
+        if client.state == consts.SMPP_CLIENT_STATE_OPEN:
+            raise LinkError(
+                f"no answer from the SMSC at {where} to {command.value} ({why})"
+            ) from error
+        raise LinkError(f"cannot reach the SMSC at {where} ({command.value}: {why})") from error
     finally:
         if client.state not in BOUND_STATES:
             client.disconnect()

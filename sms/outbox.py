@@ -151,6 +151,30 @@ def cancel_queued(session: Session, *, destination: str, reason: str, now: datet
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def withdraw_unsent(session: Session, *, message_id: int, reason: str, now: datetime) -> int:
+    """Fail a message none of whose segments was ever handed to an SMSC, so a command that
+    gave up on it does not leave it for a later worker to send behind the operator's back
+    (and a retry of the command to send it twice). Returns the segments withdrawn: 0 when any
+    was attempted, since the SMSC may then hold part of it and the queue must finish it."""
+    attempted = session.scalar(
+        select(func.count(OutboundSegment.id)).where(
+            OutboundSegment.message_id == message_id,
+            (OutboundSegment.attempts > 0) | (OutboundSegment.state != SegmentState.QUEUED),
+        )
+    )
+    if attempted:
+        return 0
+    result = session.execute(
+        update(OutboundSegment)
+        .where(
+            OutboundSegment.message_id == message_id, OutboundSegment.state == SegmentState.QUEUED
+        )
+        .values(state=SegmentState.FAILED, error=reason[:200], done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def release_claims(session: Session, *, worker: str) -> int:
     """Return everything this worker claimed but never saw answered (crash, drop) to the queue."""
     result = session.execute(

@@ -5,6 +5,10 @@ instead of 160, so the same alert costs two or three times the segments, the mon
 time under the carrier's rate limit. Characters that are in GSM-7 (é, ñ, ü, ¿, ¡, à, Ä...) are
 kept; characters with no sensible GSM-7 form (emoji, CJK) are left alone, and the caller then
 sends UCS-2. Every change is reported so the panel can show the operator what will be sent.
+
+Some characters must never be replaced: in Kaqchikel ë and ï are vowels of their own, and "e"
+for "ë" can make another word. The station lists them (`smpp.keep_characters`, by language);
+a text holding one goes out in UCS-2, as typed, rather than altered.
 """
 
 from __future__ import annotations
@@ -110,15 +114,18 @@ def gsm_form(char: str) -> str | None:
     return None
 
 
-def transliterate(text: str) -> tuple[str, list[Replacement]]:
+def transliterate(
+    text: str, *, keep: frozenset[str] = frozenset()
+) -> tuple[str, list[Replacement]]:
     """`text` with every replaceable character outside GSM-7 replaced, and what changed, in
-    order of first appearance. The text is first composed (NFC), so an accent typed as a
-    separate combining mark is judged together with its letter (e + ◌́ is é, which is GSM-7).
+    order of first appearance; characters in `keep` stay as they are. The text is first
+    composed (NFC), so an accent typed as a separate combining mark is judged together with
+    its letter (e + ◌́ is é, which is GSM-7; e + ◌̈ is ë, which a Kaqchikel station keeps).
     """
     out: list[str] = []
     changes: dict[tuple[str, str], int] = {}
     for char in unicodedata.normalize("NFC", text):
-        form = gsm_form(char)
+        form = None if char in keep else gsm_form(char)
         if form is None:
             out.append(char)
             continue
@@ -126,3 +133,46 @@ def transliterate(text: str) -> tuple[str, list[Replacement]]:
         if form != char:
             changes[(char, form)] = changes.get((char, form), 0) + 1
     return "".join(out), [Replacement(o, r, n) for (o, r), n in changes.items()]
+
+
+def kept(text: str, keep: frozenset[str]) -> list[str]:
+    """The characters of `text` that smart encoding would have replaced but `keep` protects,
+    in order of first appearance: the reason the text goes out in UCS-2."""
+    return list(
+        dict.fromkeys(
+            char
+            for char in unicodedata.normalize("NFC", text)
+            if char in keep and gsm_form(char) != char
+        )
+    )
+
+
+def shown(text: str) -> str:
+    """`text` as an operator can read it in a list of changes: a character that prints as
+    nothing or as blank (soft hyphen, no-break space, tab) by its code point."""
+    if len(text) == 1 and unicodedata.category(text)[0] in "CZ" and text != " ":
+        return f"U+{ord(text):04X}"
+    return text
+
+
+def _shown(text: str) -> str:
+    return {"": "(nothing)", " ": "(space)"}.get(text) or shown(text)
+
+
+def summary(replacements: list[Replacement], protected: list[str]) -> str:
+    """One line telling the operator what smart encoding did to a text before it is sent:
+    `replaced: “ -> " ×2, á -> a` and/or `kept ë, ï (smpp.keep_characters): sent as UCS-2`;
+    empty when the text goes out exactly as typed."""
+    parts = []
+    if replacements:
+        parts.append(
+            "replaced: "
+            + ", ".join(
+                f"{_shown(r.original)} -> {_shown(r.replacement)}"
+                + (f" ×{r.count}" if r.count > 1 else "")
+                for r in replacements
+            )
+        )
+    if protected:
+        parts.append(f"kept {', '.join(protected)} (smpp.keep_characters): sent as UCS-2")
+    return " ; ".join(parts)

@@ -111,6 +111,30 @@ def _clean_language(language: str | None) -> str:
     return code
 
 
+EVERY_REGION = frozenset({"*", "all", "todas", "todos"})
+"""Region names (folded) that stand for every region."""
+
+
+def regions_without_subscribers(session: Session, regions: list[str]) -> list[str]:
+    """The named regions where nobody is subscribed (opted in), as named; for a name meaning
+    every region, that name when nobody is subscribed anywhere."""
+    subscribed = set(
+        session.scalars(select(Subscriber.region_key).where(Subscriber.opted_in).distinct())
+    )
+    return unreached(regions, subscribed)
+
+
+def unreached(regions: list[str], subscribed_keys: set[str]) -> list[str]:
+    """`regions` whose folded key is not among `subscribed_keys`; a name meaning every region
+    is unreached only when no key is subscribed at all."""
+    return [
+        region
+        for region in regions
+        if not subscribed_keys
+        or (fold_region(region) not in EVERY_REGION and fold_region(region) not in subscribed_keys)
+    ]
+
+
 def find(session: Session, phone_e164: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.phone == phone_e164))
 
@@ -175,7 +199,7 @@ def recipients(session: Session, regions: list[str]) -> list[Subscriber]:
     """Opted-in subscribers of these regions ("*" or "all" means every region)."""
     query = select(Subscriber).where(Subscriber.opted_in).order_by(Subscriber.id)
     keys = {fold_region(region) for region in regions}
-    if not keys & {"*", "all", "todas", "todos"}:
+    if not keys & EVERY_REGION:
         query = query.where(Subscriber.region_key.in_(keys))
     return list(session.scalars(query))
 

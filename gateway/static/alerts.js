@@ -1,4 +1,5 @@
-// Live SMS preview for the alert form: encoding, characters, segments and smart replacements.
+// Live SMS preview for the alert form: encoding, characters, segments, and what smart encoding
+// replaced or kept (listed in the page's language by the server).
 (function () {
   "use strict";
   var form = document.getElementById("alert-form");
@@ -6,22 +7,24 @@
   var text = document.getElementById("alert-text");
   var smart = document.getElementById("alert-smart");
   var out = document.getElementById("sms-preview");
+  var changes = document.getElementById("sms-changes");
   var timer = null;
   var lang = document.documentElement.lang || "es";
   var words = lang.indexOf("es") === 0
-    ? { chars: "caracteres", segments: "SMS por persona", left: "quedan", changed: "Cambios" }
-    : { chars: "characters", segments: "SMS per recipient", left: "left", changed: "Changes" };
+    ? { chars: "caracteres", segments: "SMS por persona", left: "quedan" }
+    : { chars: "characters", segments: "SMS per recipient", left: "left" };
 
   function show(data) {
     var line = data.encoding.toUpperCase() + " · " + data.units + " " + words.chars +
       " · " + data.segments + " " + words.segments + " · " + data.remaining + " " + words.left;
-    if (data.replacements && data.replacements.length) {
-      line += " · " + words.changed + ": " + data.replacements.map(function (r) {
-        return r.original + "→" + r.replacement;
-      }).join(", ");
-    }
     if (data.error) { line += " · " + data.error; }
     out.textContent = line;
+    changes.textContent = "";
+    (data.changes || []).forEach(function (change) {
+      var item = document.createElement("li");
+      item.textContent = change;
+      changes.appendChild(item);
+    });
   }
 
   function update() {

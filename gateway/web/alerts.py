@@ -7,6 +7,8 @@ The same page shows the SMPP bind and the messages villages sent in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -18,10 +20,18 @@ from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaFiel
 from wtforms.validators import DataRequired, Length
 
 from gateway.alert_models import Alert
-from gateway.alerts import MAX_ALERT_CHARS, AlertError, AlertRequest, alert_status, create_alert
+from gateway.alerts import (
+    MAX_ALERT_CHARS,
+    AlertError,
+    AlertRequest,
+    alert_status,
+    create_alert,
+    unreached_regions,
+)
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, db_session, personal_data, requires, settings
+from sms import smart_encoding
 from sms.compose import preview
 from sms.models import InboundMessage, LinkStatus, Subscriber
 from sms.phones import mask
@@ -103,8 +113,16 @@ def send() -> ResponseReturnValue:
         db.rollback()
         form.text.errors = [str(exc)]
         return _page(form), 422
+    unreached = unreached_regions(db, alert)
     db.commit()
     flash(_("Alert %(id)d sent to %(n)d recipients.", id=alert.id, n=alert.recipients))
+    if unreached:
+        flash(
+            _(
+                "Warning: no subscribers in %(regions)s. Nobody there gets this alert by SMS.",
+                regions=", ".join(unreached),
+            )
+        )
     return redirect(url_for("alerts.detail", alert_id=alert.id))
 
 
@@ -114,7 +132,31 @@ def sms_preview() -> ResponseReturnValue:
     """What the SMS will cost while it is typed: encoding, characters, segments, changes."""
     text = request.args.get("text", "")[:MAX_ALERT_CHARS]
     smart = request.args.get("smart", "1") not in ("0", "false", "")
-    return jsonify(preview(text, settings=settings().smpp, smart=smart))
+    shown = preview(text, settings=settings().smpp, smart=smart)
+    return jsonify({**shown, "changes": _changes(shown)})
+
+
+def _changes(shown: dict[str, Any]) -> list[str]:
+    """What smart encoding did, in the operator's language, one line per kind of change."""
+    lines = []
+    if shown["replacements"]:
+        spoken = {"": _("(deleted)"), " ": _("(space)")}
+        pairs = [
+            f"{smart_encoding.shown(r['original'])} → "
+            f"{spoken.get(r['replacement']) or smart_encoding.shown(r['replacement'])}"
+            + (f" ×{r['count']}" if r["count"] > 1 else "")
+            for r in shown["replacements"]
+        ]
+        lines.append(_("Replaced before sending: %(changes)s", changes=", ".join(pairs)))
+    if shown["kept"]:
+        lines.append(
+            _(
+                "Kept as typed: %(characters)s (smpp.keep_characters), so the SMS is sent as "
+                "UCS-2 (70 characters per segment).",
+                characters=", ".join(shown["kept"]),
+            )
+        )
+    return lines
 
 
 @blueprint.get("/<int:alert_id>")

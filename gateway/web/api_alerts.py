@@ -8,7 +8,15 @@ from flask.typing import ResponseReturnValue
 from pydantic import Field
 
 from gateway.alert_models import Alert
-from gateway.alerts import MAX_ALERT_CHARS, AlertError, AlertRequest, alert_status, create_alert
+from gateway.alerts import (
+    MAX_ALERT_CHARS,
+    AlertError,
+    AlertRequest,
+    alert_status,
+    create_alert,
+    reach_warnings,
+    unreached_regions,
+)
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web import openapi
@@ -30,6 +38,14 @@ class NewAlert(openapi.RequestModel):
     channels: list[Literal["sms", "air"]] = Field(default=["sms", "air"], min_length=1)
     audio_recording_id: Id | None = Field(
         default=None, description="a recording to air instead of reading the text"
+    )
+
+
+class AlertCreated(openapi.Created):
+    warnings: list[str] = Field(
+        default=[],
+        description="what the sender should know, e.g. regions where nobody is subscribed",
+        examples=[["no subscribers in 'Sololá': nobody there gets this alert by SMS"]],
     )
 
 
@@ -58,7 +74,7 @@ class AlertStatus(openapi.ResponseModel):
 
 @blueprint.post("/alerts")
 @api_requires(STAFF)
-@openapi.operation("Send an urgent alert", body=NewAlert, responses={201: openapi.Created})
+@openapi.operation("Send an urgent alert", body=NewAlert, responses={201: AlertCreated})
 def send_alert(body: NewAlert) -> ResponseReturnValue:
     db = db_session()
     try:
@@ -67,8 +83,9 @@ def send_alert(body: NewAlert) -> ResponseReturnValue:
     except AlertError as exc:
         db.rollback()
         raise ApiError(422, str(exc)) from None
+    warnings = reach_warnings(unreached_regions(db, alert))
     db.commit()
-    return openapi.reply(openapi.Created(id=alert.id), 201)
+    return openapi.reply(AlertCreated(id=alert.id, warnings=warnings), 201)
 
 
 @blueprint.get("/alerts/<int:alert_id>")

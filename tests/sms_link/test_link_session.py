@@ -79,7 +79,7 @@ def test_wrong_password_is_reported_and_retried_with_growing_backoff(
     gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
     assert gaps[2] > gaps[0] + 50, f"backoff did not grow: {gaps}"
     assert LinkState.BOUND not in events.states
-    assert link.last_error is not None and "status 14" in link.last_error
+    assert link.last_error is not None and "ESME_RINVPASWD" in link.last_error
     assert link.counters.faults >= 4
 
 

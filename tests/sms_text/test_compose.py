@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.plain_text import has_visible
 from gateway.settings import SmppSettings
 from sms import gsm7
 from sms.compose import ComposeError, Composition, compose, preview
@@ -254,7 +255,11 @@ def test_gsm7_segment_counts_match_160_and_153(text: str) -> None:
 
 
 @QUICK
-@given(st.text(alphabet=st.characters(min_codepoint=0x400, max_codepoint=0x4FF), min_size=1))
+@given(
+    st.text(alphabet=st.characters(min_codepoint=0x400, max_codepoint=0x4FF), min_size=1).filter(
+        has_visible
+    )
+)
 def test_ucs2_segment_counts_match_70_and_67(text: str) -> None:
     units = len(text)
     expected = 1 if units <= 70 else math.ceil(units / 67)
