@@ -13,7 +13,7 @@ from typing import Any
 from smpplib import consts, exceptions
 from smpplib.client import Client
 
-from sms.link_events import Delivery, SarSegment, Submission
+from sms.link_events import Delivery, DeliveryTicket, SarSegment, Submission
 from sms.link_settings import BindMode, LinkSettings
 
 BOUND_STATES = frozenset(
@@ -112,7 +112,9 @@ def submit_fields(settings: LinkSettings, submission: Submission) -> dict[str, A
     return fields
 
 
-def delivery_from(pdu: Any, received_at: datetime) -> Delivery:
+def delivery_from(
+    pdu: Any, received_at: datetime, *, ticket: DeliveryTicket | None = None
+) -> Delivery:
     """A parsed deliver_sm as plain data, octets and TLVs untouched."""
     sar = None
     if pdu.sar_msg_ref_num is not None:
@@ -139,6 +141,7 @@ def delivery_from(pdu: Any, received_at: datetime) -> Delivery:
         network_error_code=pdu.network_error_code,
         sar=sar,
         received_at=received_at,
+        ticket=ticket,
     )
 
 

@@ -4,6 +4,12 @@ The link runs on its own thread and reports every outcome to `_EventInbox`, whic
 appends to a queue; this worker's loop drains that queue and writes the outcomes to the
 database in batches, then claims more segments for the link. So the database is touched from
 one thread, and a slow disk never stalls the SMPP session's responses or keep-alives.
+
+What the SMSC hands over (receipts, mobile-originated messages) is answered only after the
+batch that holds it is committed: the SMSC forgets a deliver_sm once answered, so an answer
+before the commit would let a crash lose a STOP or a report of danger. Whatever arrived while
+the previous batch was being written is committed together (group commit), which keeps the
+rate: one transaction per batch, not per message.
 """
 
 from __future__ import annotations
@@ -28,8 +34,8 @@ from gateway.settings import Settings
 from gateway.worker import Worker, WorkerHeartbeat
 from sms import outbox
 from sms.inbound import InboundHandler
-from sms.link import SmppLink
-from sms.link_events import Delivery, LinkState, Submission
+from sms.link import ESME_RX_T_APPN, SmppLink
+from sms.link_events import Delivery, DeliveryTicket, LinkState, Submission
 from sms.link_settings import link_settings
 from sms.models import LinkStatus, SegmentState
 from sms.pacing import Backoff, EvenPacer
@@ -119,6 +125,14 @@ class _Batch:
     inbound: list[Delivery] = field(default_factory=list)
     finished: int = 0
 
+    def tickets(self) -> list[DeliveryTicket]:
+        """The deliver_sm to answer once this batch is committed."""
+        return [
+            delivery.ticket
+            for delivery in (*self.receipts, *self.inbound)
+            if delivery.ticket is not None
+        ]
+
 
 def worker_name() -> str:
     return f"sms@{socket.gethostname()}:{os.getpid()}"
@@ -152,13 +166,20 @@ class SmsWorker(Worker):
             return
         self._release_dead_claims(force=True)
         self.link = SmppLink(
-            link_settings(self.settings.smpp), self.inbox, may_send_at=self.pacer.may_send_at
+            link_settings(self.settings.smpp),
+            self.inbox,
+            may_send_at=self.pacer.may_send_at,
+            acknowledge_later=True,
         )
         self._thread = self.link.start()
         self.state = "connecting"
 
     def teardown(self) -> None:
         if self.link is not None:
+            # Commit and answer what came in while the link can still send the answers; what
+            # comes during the unbind is committed below but left unanswered, so an SMSC
+            # delivers it again (a duplicate at worst, never a loss).
+            self._drain_events()
             self.link.stop()
             if self._thread is not None:
                 self._thread.join(timeout=15)
@@ -231,17 +252,25 @@ class SmsWorker(Worker):
                 self._sort(event, batch, now)
         if not count:
             return False
-        with self.database.session() as session:
-            outbox.record_outcomes(
-                session,
-                submitted=batch.submitted,
-                retries=batch.retries,
-                failures=batch.failures,
-            )
-            for delivery in batch.receipts:
-                self._apply_receipt(session, delivery, now)
-            for delivery in batch.inbound:
-                self.inbound.handle(session, delivery, settings=self.settings, now=now)
+        tickets = batch.tickets()
+        try:
+            with self.database.session() as session:
+                outbox.record_outcomes(
+                    session,
+                    submitted=batch.submitted,
+                    retries=batch.retries,
+                    failures=batch.failures,
+                )
+                for delivery in batch.receipts:
+                    self._apply_receipt(session, delivery, now)
+                for delivery in batch.inbound:
+                    self.inbound.handle(session, delivery, settings=self.settings, now=now)
+        except BaseException:
+            if self.link is not None and tickets:
+                self.link.acknowledge(tickets, status=ESME_RX_T_APPN)
+            raise
+        if self.link is not None and tickets:
+            self.link.acknowledge(tickets)
         self.outstanding -= batch.finished
         return True
 
