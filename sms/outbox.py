@@ -18,14 +18,13 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from sms.models import (
-    FINAL_STATES,
     OutboundMessage,
     OutboundSegment,
     PendingReceipt,
     SegmentState,
     Subscriber,
 )
-from sms.receipts import message_id_candidates
+from sms.receipts import message_id_candidates, quotes
 
 
 @dataclass(frozen=True)
@@ -207,6 +206,7 @@ def record_outcomes(
     failures: Iterable[Failed] = (),
 ) -> None:
     """Write a batch of SMSC answers in one go (bulk UPDATE by primary key)."""
+    submitted = list(submitted)
     submitted_rows: list[dict[str, object]] = [
         {
             "id": s.segment_id,
@@ -244,7 +244,13 @@ def record_outcomes(
     if failure_rows:
         session.execute(update(OutboundSegment), failure_rows)
     if submitted_rows:
-        _apply_pending_receipts(session, [str(row["smsc_message_id"]) for row in submitted_rows])
+        _apply_pending_receipts(session, list(submitted))
+
+
+EARLY_RECEIPT_S = 600.0
+"""How long before its submission is recorded a receipt may arrive and still be applied to it.
+SMSCs that send the receipt before submit_sm_resp do so within seconds; a kept receipt older
+than this belongs to an earlier message with the same id (an SMSC restarted, ids reused)."""
 
 
 def apply_receipt(
@@ -255,37 +261,58 @@ def apply_receipt(
     error: str,
     now: datetime,
     candidates: Sequence[str] = (),
+    quoted_text: str = "",
 ) -> bool:
-    """Mark the segment a delivery receipt speaks of; keep the receipt if it came too early.
+    """Mark the one segment a delivery receipt speaks of; keep the receipt if it came too early.
 
-    `candidates` are other spellings of the same id (decimal for hex and back), tried only
-    when the id as given matches nothing: SMSCs disagree between submit_sm_resp and receipt."""
-    segment = None
-    for spelling in dict.fromkeys((smsc_message_id, *candidates)):
-        segment = session.scalar(
-            select(OutboundSegment).where(OutboundSegment.smsc_message_id == spelling)
-        )
-        if segment is not None:
-            break
-    if segment is None:
-        session.add(
-            PendingReceipt(
-                smsc_message_id=smsc_message_id, state=state.value, error=error, received_at=now
+    Only segments still awaiting a receipt (SUBMITTED) are matched, newest first: an SMSC that
+    restarted and reuses ids speaks of the message it accepted last, never of an old one that
+    is already final. `candidates` are readings of the id, most likely first (as written,
+    then decimal for hex and back). When several readings each name an awaiting segment, the
+    one whose text the receipt quotes wins; failing that, the earliest reading: the id as
+    written is what SMPP says the receipt carries, another reading is a guess about a
+    non-conforming SMSC. Either way one receipt marks one segment, never two."""
+    readings = list(dict.fromkeys((smsc_message_id, *candidates)))
+    awaiting = list(
+        session.scalars(
+            select(OutboundSegment)
+            .where(
+                OutboundSegment.smsc_message_id.in_(readings),
+                OutboundSegment.state == SegmentState.SUBMITTED,
             )
+            .order_by(OutboundSegment.submitted_at.desc(), OutboundSegment.id.desc())
         )
-        return False
-    if segment.state not in FINAL_STATES:
+    )
+    if awaiting:
+        segment = min(
+            awaiting,
+            key=lambda row: (
+                not quotes(row.short_message, quoted_text),
+                readings.index(row.smsc_message_id or ""),
+            ),
+        )
         segment.state = state.value
         segment.error = error[:200]
         segment.done_at = now
-    return True
+        return True
+    final = session.scalar(
+        select(OutboundSegment.id).where(OutboundSegment.smsc_message_id.in_(readings)).limit(1)
+    )
+    if final is not None:
+        return True
+    session.add(
+        PendingReceipt(
+            smsc_message_id=smsc_message_id, state=state.value, error=error, received_at=now
+        )
+    )
+    return False
 
 
-def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
+def _apply_pending_receipts(session: Session, submitted: list[Submitted]) -> None:
     spellings = {
-        spelling: message_id
-        for message_id in message_ids
-        for spelling in (message_id, *message_id_candidates(message_id))
+        spelling: item
+        for item in submitted
+        for spelling in (item.smsc_message_id, *message_id_candidates(item.smsc_message_id))
     }
     pending = list(
         session.scalars(
@@ -293,9 +320,12 @@ def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
         )
     )
     for receipt in pending:
+        item = spellings[receipt.smsc_message_id]
+        if receipt.received_at < item.at - timedelta(seconds=EARLY_RECEIPT_S):
+            continue
         apply_receipt(
             session,
-            smsc_message_id=spellings[receipt.smsc_message_id],
+            smsc_message_id=item.smsc_message_id,
             state=SegmentState(receipt.state),
             error=receipt.error,
             now=receipt.received_at,

@@ -312,6 +312,7 @@ class SmsWorker(Worker):
             session,
             smsc_message_id=outcome.message_id,
             candidates=outcome.candidates,
+            quoted_text=outcome.quoted_text,
             state=SegmentState(outcome.state),
             error=outcome.error,
             now=now,

@@ -147,3 +147,79 @@ def test_opted_out_numbers_are_never_queued(database: Database) -> None:
         subscribers.unsubscribe(session, phone_e164=s.phone, now=NOW)
     with pytest.raises(outbox.OptedOutError):
         queue(database, "+50255550001")
+
+
+def submit_each(database: Database, ids: dict[str, str]) -> dict[str, int]:
+    """Queue and submit one message per destination, the SMSC naming each as `ids` says;
+    returns segment ids by destination."""
+    for destination in ids:
+        queue(database, destination)
+    with database.session() as session:
+        claimed = outbox.claim(session, worker="w", limit=len(ids), now=NOW)
+        outbox.record_outcomes(
+            session,
+            submitted=[outbox.Submitted(s.id, ids[s.destination], NOW) for s in claimed],
+        )
+        return {s.destination: s.id for s in claimed}
+
+
+def segment_states(database: Database) -> dict[int, str]:
+    with database.session() as session:
+        return dict(session.execute(select(OutboundSegment.id, OutboundSegment.state)).all())
+
+
+def test_a_receipt_takes_the_reading_of_its_id_that_is_still_awaiting_one(
+    database: Database,
+) -> None:
+    segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
+    with database.session() as session:
+        assert outbox.apply_receipt(
+            session, smsc_message_id="16", state=SegmentState.DELIVERED, error="", now=NOW
+        )
+        assert outbox.apply_receipt(
+            session,
+            smsc_message_id="16",
+            candidates=("10", "22"),
+            state=SegmentState.FAILED,
+            error="UNDELIV",
+            now=NOW,
+        )
+    assert segment_states(database) == {
+        segments["+50255550016"]: "delivered",
+        segments["+50255550022"]: "failed",
+    }
+
+
+def test_when_two_readings_await_a_receipt_the_id_as_written_wins_and_only_it(
+    database: Database,
+) -> None:
+    """Nothing in the receipt tells them apart (no quoted text): the literal id is SMPP's."""
+    segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
+    with database.session() as session:
+        outbox.apply_receipt(
+            session,
+            smsc_message_id="16",
+            candidates=("10", "22"),
+            state=SegmentState.DELIVERED,
+            error="",
+            now=NOW,
+        )
+    assert segment_states(database) == {
+        segments["+50255550016"]: "delivered",
+        segments["+50255550022"]: "submitted",
+    }
+
+
+def test_a_receipt_kept_long_before_a_reused_id_was_submitted_is_not_applied_to_it(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        outbox.apply_receipt(
+            session,
+            smsc_message_id="5",
+            state=SegmentState.DELIVERED,
+            error="",
+            now=NOW - timedelta(hours=3),
+        )
+    segments = submit_each(database, {"+50255550005": "5"})
+    assert segment_states(database) == {segments["+50255550005"]: "submitted"}
