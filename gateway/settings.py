@@ -145,6 +145,7 @@ class SmppSettings(_Section):
     smart_encoding: bool = True
     max_segments: int = Field(6, ge=1, le=255)
     default_region: str = "MX"
+    receipt_timeout_s: int = Field(172_800, ge=1, le=8_639_999)
 
     @field_validator("default_region")
     @classmethod

@@ -51,6 +51,8 @@ class Submission:
     esm_class: int = 0
     registered_delivery: int = 1
     """Ask for a final receipt (success or failure) by default: it is how alerts are tracked."""
+    validity_period: str = ""
+    """How long the SMSC may keep trying (SMPP time format); "" leaves it to the SMSC."""
     protocol_id: int = 0
     message_payload: bytes | None = None
     sar: SarSegment | None = None

@@ -103,6 +103,8 @@ def submit_fields(settings: LinkSettings, submission: Submission) -> dict[str, A
         "data_coding": submission.data_coding,
         "short_message": submission.short_message,
     }
+    if submission.validity_period:
+        fields["validity_period"] = submission.validity_period
     if submission.message_payload:
         fields["message_payload"] = submission.message_payload
     if submission.sar is not None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sms.models import (
@@ -333,8 +333,25 @@ def _apply_pending_receipts(session: Session, submitted: list[Submitted]) -> Non
         session.delete(receipt)
 
 
+def expire_unanswered(session: Session, *, older_than: datetime, now: datetime) -> int:
+    """Segments submitted before `older_than` and still without a receipt become EXPIRED (the
+    receipt timeout); receipts kept that long without their submission are dropped."""
+    result = session.execute(
+        update(OutboundSegment)
+        .where(
+            OutboundSegment.state == SegmentState.SUBMITTED,
+            OutboundSegment.submitted_at < older_than,
+        )
+        .values(state=SegmentState.EXPIRED, error="no delivery receipt in time", done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(PendingReceipt).where(PendingReceipt.received_at < older_than))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[str, int]:
-    """Messages per state (a message counts as its least advanced segment)."""
+    """Messages per state: a message counts as failed if a segment failed, else as expired if
+    one expired (no receipt in time), else as its least advanced segment."""
     rank = case(
         (OutboundSegment.state == SegmentState.FAILED, 6),
         (OutboundSegment.state == SegmentState.EXPIRED, 5),
@@ -353,8 +370,8 @@ def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[st
             OutboundMessage, OutboundMessage.id == OutboundSegment.message_id
         ).where(OutboundMessage.alert_id == alert_id)
     sub = per_message.subquery()
-    names = {1: "queued", 2: "queued", 3: "submitted", 4: "delivered", 5: "failed", 6: "failed"}
-    counts = {"queued": 0, "submitted": 0, "delivered": 0, "failed": 0}
+    names = {1: "queued", 2: "queued", 3: "submitted", 4: "delivered", 5: "expired", 6: "failed"}
+    counts = {"queued": 0, "submitted": 0, "delivered": 0, "failed": 0, "expired": 0}
     for bad, worst, number in session.execute(
         select(sub.c.bad, sub.c.worst, func.count()).group_by(sub.c.bad, sub.c.worst)
     ):

@@ -15,6 +15,7 @@ rate: one transaction per batch, not per message.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import socket
@@ -41,12 +42,14 @@ from sms.models import LinkStatus, SegmentState
 from sms.pacing import Backoff, EvenPacer
 from sms.phones import smpp_address
 from sms.receipts import ReceiptOutcome, normalize_message_id, receipt_outcome
+from sms.smpp_time import relative_time
 
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
 EVENT_BATCH = 5000
 STALE_CLAIM_CHECK_S = 30.0
+RECEIPT_TIMEOUT_CHECK_S = 30.0
 LIVE_HEARTBEAT_S = 30.0
 
 
@@ -158,6 +161,9 @@ class SmsWorker(Worker):
         self.link: SmppLink | None = None
         self._thread: threading.Thread | None = None
         self._last_stale_check = 0.0
+        self._last_expiry_check = -math.inf
+        self.validity_period = relative_time(settings.smpp.receipt_timeout_s)
+        """Sent with every segment: the SMSC stops trying when we stop waiting for a receipt."""
         self.link_state = LinkState.DISCONNECTED
 
     def setup(self) -> None:
@@ -195,6 +201,7 @@ class SmsWorker(Worker):
             raise RuntimeError(f"the SMPP link stopped: {self.link.last_error}")
         worked = self._drain_events()
         self._release_dead_claims()
+        worked = self._expire_unanswered() or worked
         if self.link_state is LinkState.BOUND:
             worked = self._feed_link() or worked
         return worked
@@ -231,6 +238,8 @@ class SmsWorker(Worker):
                     short_message=segment.short_message,
                     data_coding=segment.data_coding,
                     esm_class=segment.esm_class,
+                    registered_delivery=1,
+                    validity_period=self.validity_period,
                 )
             )
         return claimed or sent > 0
@@ -331,6 +340,24 @@ class SmsWorker(Worker):
             row.since = now
             row.detail = detail or ""
             row.updated_at = now
+
+    def _expire_unanswered(self) -> bool:
+        """Segments whose receipt is overdue become EXPIRED, so an alert does not say "sending"
+        forever after an SMSC lost its receipts (a restart, a full store)."""
+        timeout = self.settings.smpp.receipt_timeout_s
+        monotonic = time.monotonic()
+        if monotonic - self._last_expiry_check < min(RECEIPT_TIMEOUT_CHECK_S, timeout / 4):
+            return False
+        self._last_expiry_check = monotonic
+        with self.database.session() as session:
+            expired = outbox.expire_unanswered(
+                session, older_than=utcnow() - timedelta(seconds=timeout), now=utcnow()
+            )
+        if expired:
+            log.warning(
+                "%d segments had no delivery receipt within %d s: expired", expired, timeout
+            )
+        return expired > 0
 
     def _release_dead_claims(self, *, force: bool = False) -> None:
         """Free segments claimed by SMS workers that died (SIGKILL, power loss) for re-sending."""

@@ -130,7 +130,7 @@ def test_counts_take_a_message_as_its_least_advanced_segment(database: Database)
             now=NOW,
         )
         counts = outbox.counts_by_state(session, alert_id=7)
-    assert counts == {"queued": 0, "submitted": 1, "delivered": 0, "failed": 1}
+    assert counts == {"queued": 0, "submitted": 1, "delivered": 0, "failed": 1, "expired": 0}
 
 
 def test_opted_out_numbers_are_never_queued(database: Database) -> None:
