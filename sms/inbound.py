@@ -65,7 +65,6 @@ class InboundHandler:
             payload,
             data_coding=delivery.data_coding,
             esm_class=delivery.esm_class,
-            gsm7_packed=self.smpp.gsm7_packed,
             gsm7_data_coding=self.smpp.gsm7_data_coding,
         )
         source = sender_number(delivery, default_region=self.smpp.default_region)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from gateway.database import Database
 from gateway.settings import Settings
-from sms import outbox
+from sms import gsm7, outbox
 from sms.models import InboundMessage, OutboundSegment, SegmentState, Subscriber
 from tests.sms_delivery.conftest import RunningWorker, queue_text, wait_until
 from tests.smsc_harness import SmscSimulator
@@ -197,3 +197,28 @@ def test_after_the_smsc_drops_the_connection_every_message_still_goes_out(
     accepted = accepted_destinations(smsc)
     assert set(accepted) == {n.lstrip("+") for n in numbers}
     assert sum(count - 1 for count in accepted.values()) <= 10
+
+
+def test_keywords_packed_by_the_network_work_though_we_send_unpacked(
+    make_station: Station, start_worker: Start, smsc: SmscSimulator
+) -> None:
+    settings, database = make_station(gsm7_packed=False)
+    start_worker(settings, database)
+    wait_bound(smsc)
+    for text in ("ALTA Norte", "STOP"):
+        smsc.send_mo(
+            source_addr="525512340000",
+            source_addr_ton=1,
+            destination_addr="ALTAVOZ",
+            data_coding=0,
+            short_message_hex=gsm7.pack(gsm7.encode(text)).hex(),
+        )
+        smsc.wait_for_pdus(
+            "submit_sm", where=lambda p: p["destination_addr"] == "525512340000", timeout=10
+        )
+        smsc.reset()
+    with database.session() as session:
+        stored = session.scalars(select(InboundMessage.text).order_by(InboundMessage.id)).all()
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.phone == "+525512340000"))
+    assert stored == ["ALTA Norte", "STOP"]
+    assert subscriber is not None and subscriber.region == "Norte" and not subscriber.opted_in
