@@ -24,8 +24,6 @@ from sms import gsm7
 UDHI = 0x40
 IEI_CONCAT_8BIT = 0x00
 IEI_CONCAT_16BIT = 0x08
-PADDING_SEPTETS = frozenset({0x0D, 0x00})
-"""A last septet that only fills the final octet: CR (TS 23.038 6.1.2.3.1) or zero bits."""
 PLAIN = frozenset(chr(code) for code in range(0x20, 0x7F)) | {"\n", "\r"}
 COMMON = frozenset(string.ascii_letters + string.digits + " .,;:!?'-\n")
 """What people type most; a reading made of these is likelier than one of rarer characters."""
@@ -83,8 +81,12 @@ def decode_inbound(
     data_coding: int,
     esm_class: int,
     gsm7_data_coding: int = 0,
+    gsm7_packed: bool | None = None,
 ) -> InboundText:
-    """The text and, for one part of a longer message, which part it is."""
+    """The text and, for one part of a longer message, which part it is.
+
+    `gsm7_packed` None tells packing from the octets, as the worker does for what networks
+    send; True or False is for a sender whose packing is known (our own encoder, in tests)."""
     body, part, header_octets = short_message, None, 0
     if esm_class & UDHI:
         parsed = _split_header(short_message)
@@ -94,7 +96,7 @@ def decode_inbound(
     kind = alphabet(data_coding, gsm7_data_coding=gsm7_data_coding)
     if kind == "gsm7":
         fill = gsm7.fill_bits_after(header_octets) if header_octets else 0
-        text = gsm7_text(body, fill_bits=fill)
+        text = gsm7_text(body, fill_bits=fill, packed=gsm7_packed)
     elif kind == "ucs2":
         text = body.decode("utf-16-be", errors="replace")
     elif kind == "ascii":
@@ -143,10 +145,13 @@ def _part(reference: int, total: int, seq: int) -> Part | None:
     return None
 
 
-def gsm7_text(body: bytes, *, fill_bits: int = 0) -> str:
-    """GSM 7-bit text of `body`, packed or not as the octets tell (see `is_packed`); octets
-    that are neither (above 0x7F, not packed text) are an SMSC's 8-bit text, read as Latin-1."""
-    if is_packed(body, fill_bits=fill_bits):
+def gsm7_text(body: bytes, *, fill_bits: int = 0, packed: bool | None = None) -> str:
+    """GSM 7-bit text of `body`, packed or not as the octets tell (see `is_packed`) unless
+    `packed` says; octets that are neither (above 0x7F, not packed text) are an SMSC's 8-bit
+    text, read as Latin-1."""
+    if packed is None:
+        packed = is_packed(body, fill_bits=fill_bits)
+    if packed:
         return _packed_reading(body, fill_bits)
     if max(body, default=0) <= 0x7F:
         return gsm7.decode(body)
@@ -177,8 +182,8 @@ def is_packed(body: bytes, *, fill_bits: int = 0) -> bool:
 def _packed_reading(body: bytes, fill_bits: int) -> str:
     count = gsm7.septets_in(len(body), fill_bits)
     septets = gsm7.unpack(body, count, fill_bits)
-    if septets and (fill_bits + 7 * count) % 8 == 0 and septets[-1] in PADDING_SEPTETS:
-        # Seven spare bits in the last octet read as one more septet: padding, not text.
+    if septets and (fill_bits + 7 * count) % 8 == 0 and septets[-1] == 0x0D:
+        # TS 23.038 6.1.2.3.1: seven spare bits are filled with CR, which is not text.
         septets = septets[:-1]
     return gsm7.decode(septets)
 
