@@ -293,13 +293,23 @@ class SmppLink:
         return pdu
 
     def _send_answers(self) -> None:
-        """The deliver_sm_resp the receiver released since the last turn, in its order."""
+        """The deliver_sm_resp the receiver released since the last turn, in its order, written
+        in one go per connection: a committed batch of receipts is answered in one segment."""
+        written: dict[int, list[bytes]] = {}
         while self._answers:
             ticket, status = self._answers.popleft()
             session = next((s for s in self._sessions if s.serial == ticket.session), None)
             if session is None:
                 continue
-            self._send(session, "deliver_sm_resp", ticket.sequence, status)
+            pdu = smpp.make_pdu("deliver_sm_resp", client=session.client, status=status)
+            pdu.sequence = ticket.sequence
+            written.setdefault(session.serial, []).append(pdu.generate())
+        for session in self._sessions:
+            if session.serial in written:
+                try:
+                    session.client._socket.sendall(b"".join(written[session.serial]))
+                except OSError as error:
+                    raise LinkError(f"sending deliver_sm_resp failed: {error!r}") from error
 
     def _send_pdu(self, session: _Session, pdu: Any) -> None:
         try:

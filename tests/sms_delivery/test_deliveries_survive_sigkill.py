@@ -4,6 +4,7 @@ The SMS worker runs as a process of its own while the SMSC pushes a burst of mob
 messages and delivery receipts for an alert being sent; it is killed with SIGKILL mid-flow,
 several times over. After each kill, every deliver_sm the SMSC got a deliver_sm_resp for must
 be stored: the SMSC forgets what it was told was taken, so nothing else would bring it back.
+What was not answered the SMSC delivers again, so after a last restart everything is stored.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import signal
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from gateway import migrate
 from gateway.database import Database, utcnow
@@ -61,6 +62,15 @@ def stored(database: Database) -> tuple[set[str], set[str]]:
         return texts, {*marked, *pending} - {None}
 
 
+def finished(database: Database) -> int:
+    """Segments whose receipt came."""
+    with database.session() as session:
+        final = [state.value for state in FINAL_STATES]
+        return int(
+            session.scalar(select(func.count()).where(OutboundSegment.state.in_(final))) or 0
+        )
+
+
 def answers_seen(smsc: SmscSimulator) -> int:
     return len(smsc.pdus("deliver_sm_resp", "in"))
 
@@ -73,7 +83,7 @@ def kill(process: subprocess.Popen[bytes]) -> None:
 def test_every_delivery_the_smsc_saw_answered_is_stored_after_each_sigkill(
     tmp_path: Path, smsc: SmscSimulator
 ) -> None:
-    smsc.configure(receipts=True)
+    smsc.configure(receipts=True, redeliver_unanswered=True)
     settings = sms_station(tmp_path, smsc, window=10, max_tps=500)
     database = Database(settings.database.url)
     migrate.upgrade(database)
@@ -116,6 +126,16 @@ def test_every_delivery_the_smsc_saw_answered_is_stored_after_each_sigkill(
             assert receipts - stored_receipts == set(), f"run {run}: receipts answered but lost"
             mo_this_run = {t for t in texts if t.startswith(f"informe {run}-")}
             assert len(mo_this_run) < MO_PER_RUN, f"run {run}: the kill came after the burst"
+        last = worker_process(tmp_path, env)
+        try:
+            injected = {f"informe {run}-{n}" for run in range(RUNS) for n in range(MO_PER_RUN)}
+            wait_until(
+                lambda: stored(database)[0] == injected and finished(database) == OUTBOUND,
+                timeout=30,
+                what="every MO and every receipt after the last restart",
+            )
+        finally:
+            kill(last)
     finally:
         database.dispose()
     assert "Traceback" not in (tmp_path / "worker.log").read_text()
