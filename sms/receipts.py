@@ -136,17 +136,17 @@ def receipt_outcome(
     """The outcome a deliver_sm receipt reports; None when it names no message at all.
 
     The id comes from the receipted_message_id TLV when present, else from the text's
-    `id:`; candidates cover both, as written first (the TLV's, then the text's), then their
-    hex/decimal readings: an id as written is likelier than a reinterpretation of it."""
+    `id:`. Candidates, most likely first: the TLV's id as written, its hex/decimal readings,
+    then the same for the text's id. SMPP makes the TLV the id submit_sm_resp gave, and an id
+    as written is likelier than a reinterpretation of it."""
     fields = parse_receipt_text(short_message.decode("latin-1"))
     tlv_id = normalize_message_id(receipted_message_id or "")
     text_id = normalize_message_id(fields.get("id", ""))
     message_id = tlv_id or text_id
     if not message_id:
         return None
-    written = tuple(spelling for spelling in (tlv_id, text_id) if spelling)
     readings = (*message_id_candidates(tlv_id), *message_id_candidates(text_id))
-    candidates = tuple(dict.fromkeys((*written, *readings)))
+    candidates = tuple(dict.fromkeys(readings))
     quoted = fields.get("text", "")
     stat = fields.get("stat", "").upper()
     text_state = _STAT_STATES.get(stat) if stat else None
