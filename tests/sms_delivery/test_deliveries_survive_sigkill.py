@@ -25,7 +25,9 @@ from tests.smsc_harness import SmscSimulator
 
 RUNS = 5
 MO_PER_RUN = 1000
-KILL_AFTER_ANSWERS = 100
+RECEIPTS_FIRST = 50
+"""deliver_sm_resp (receipts: no MO is sent yet) to see in a run before the MO burst starts."""
+KILL_AFTER_ANSWERS = RECEIPTS_FIRST + 100
 """deliver_sm_resp the SMSC must have seen in a run before the kill: mid-burst, not after."""
 OUTBOUND = 1500
 RECEIPT_ESM_CLASS = 0x04
@@ -104,9 +106,10 @@ def test_every_delivery_the_smsc_saw_answered_is_stored_after_each_sigkill(
             before = answers_seen(smsc)
             process = worker_process(tmp_path, env)
             try:
-                smsc.wait_for_sessions(
-                    lambda sessions: any(s["mode"] == "transceiver" for s in sessions),
+                wait_until(
+                    lambda: answers_seen(smsc) - before >= RECEIPTS_FIRST,  # noqa: B023
                     timeout=20,
+                    what="receipts answered while the alert goes out",
                 )
                 smsc.send_mo_batch(
                     [f"informe {run}-{n}" for n in range(MO_PER_RUN)],
