@@ -26,7 +26,7 @@ from tests.smsc_harness import SmscSimulator
 RUNS = 5
 MO_PER_RUN = 1000
 RECEIPTS_FIRST = 50
-"""deliver_sm_resp (receipts: no MO is sent yet) to see in a run before the MO burst starts."""
+"""deliver_sm_resp (receipts, and MO delivered again) to see in a run before the MO burst."""
 KILL_AFTER_ANSWERS = RECEIPTS_FIRST + 100
 """deliver_sm_resp the SMSC must have seen in a run before the kill: mid-burst, not after."""
 OUTBOUND = 1500
