@@ -91,6 +91,20 @@ class InboundHandler:
         session.flush()
         return Received(message, command)
 
+    def keep_unhandled(self, session: Session, delivery: Delivery, *, now: datetime) -> None:
+        """Store a message whose handling failed, its octets read as Latin-1 (which never
+        fails), so no report is lost and the operator can read it."""
+        payload = delivery.message_payload or delivery.short_message
+        session.add(
+            InboundMessage(
+                source=delivery.source_addr.strip()[:20],
+                text=payload.decode("latin-1"),
+                keyword="",
+                received_at=now,
+            )
+        )
+        session.flush()
+
     def _collect(
         self, session: Session, source: str, part: Part, text: str, now: datetime
     ) -> str | None:

@@ -273,7 +273,7 @@ class SmsWorker(Worker):
                 for delivery in batch.receipts:
                     self._apply_receipt(session, delivery, now)
                 for delivery in batch.inbound:
-                    self.inbound.handle(session, delivery, settings=self.settings, now=now)
+                    self._receive(session, delivery, now)
         except BaseException:
             if self.link is not None and tickets:
                 self.link.acknowledge(tickets, status=ESME_RX_T_APPN)
@@ -308,6 +308,20 @@ class SmsWorker(Worker):
             self.items_failed += 1
         else:
             batch.retries.append(outbox.Retry(segment_id, now, event.detail))
+
+    def _receive(self, session: Session, delivery: Delivery, now: datetime) -> None:
+        """Store and act on one MO; one the handler fails on is kept as it came, unacted on.
+
+        The SMSC delivers a message again until it is answered, so a message that made the
+        handler fail would otherwise fail every batch it is in, for ever, holding up the
+        receipts and messages beside it. Kept raw, it is in the panel and the failure counted."""
+        try:
+            with session.begin_nested():
+                self.inbound.handle(session, delivery, settings=self.settings, now=now)
+        except Exception:
+            log.exception("MO from %s could not be handled; kept as received", delivery.source_addr)
+            self.items_failed += 1
+            self.inbound.keep_unhandled(session, delivery, now=now)
 
     def _apply_receipt(self, session: Session, delivery: Delivery, now: datetime) -> None:
         outcome: ReceiptOutcome | None = receipt_outcome(
