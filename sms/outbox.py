@@ -309,11 +309,12 @@ def apply_receipt(
 
 
 def _apply_pending_receipts(session: Session, submitted: list[Submitted]) -> None:
-    spellings = {
-        spelling: item
-        for item in submitted
-        for spelling in (item.smsc_message_id, *message_id_candidates(item.smsc_message_id))
-    }
+    # An id as written before other readings of ids: "16" kept is message 16's receipt even
+    # when message 22 (0x16) was submitted in the same batch.
+    spellings = {item.smsc_message_id: item for item in submitted}
+    for item in submitted:
+        for spelling in message_id_candidates(item.smsc_message_id):
+            spellings.setdefault(spelling, item)
     pending = list(
         session.scalars(
             select(PendingReceipt).where(PendingReceipt.smsc_message_id.in_(list(spellings)))

@@ -223,3 +223,17 @@ def test_a_receipt_kept_long_before_a_reused_id_was_submitted_is_not_applied_to_
         )
     segments = submit_each(database, {"+50255550005": "5"})
     assert segment_states(database) == {segments["+50255550005"]: "submitted"}
+
+
+def test_a_receipt_kept_early_goes_to_the_id_as_written_not_to_a_lookalike(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        outbox.apply_receipt(
+            session, smsc_message_id="16", state=SegmentState.FAILED, error="x", now=NOW
+        )
+    segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
+    assert segment_states(database) == {
+        segments["+50255550016"]: "failed",
+        segments["+50255550022"]: "submitted",
+    }
