@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sms.models import (
@@ -247,6 +247,8 @@ def record_outcomes(
         _apply_pending_receipts(session, list(submitted))
 
 
+RECEIPT_TIMED_OUT = "no delivery receipt in time"
+"""The error of a segment the receipt timeout expired (not a receipt saying EXPIRED)."""
 EARLY_RECEIPT_S = 600.0
 """How long before its submission is recorded a receipt may arrive and still be applied to it.
 SMSCs that send the receipt before submit_sm_resp do so within seconds; a kept receipt older
@@ -265,20 +267,29 @@ def apply_receipt(
 ) -> bool:
     """Mark the one segment a delivery receipt speaks of; keep the receipt if it came too early.
 
-    Only segments still awaiting a receipt (SUBMITTED) are matched, newest first: an SMSC that
-    restarted and reuses ids speaks of the message it accepted last, never of an old one that
-    is already final. `candidates` are readings of the id, most likely first (as written,
-    then decimal for hex and back). When several readings each name an awaiting segment, the
-    one whose text the receipt quotes wins; failing that, the earliest reading: the id as
-    written is what SMPP says the receipt carries, another reading is a guess about a
-    non-conforming SMSC. Either way one receipt marks one segment, never two."""
+    Only segments still awaiting a receipt are matched, newest first: an SMSC that restarted
+    and reuses ids speaks of the message it accepted last, never of an old one that is already
+    final. A segment expired by our receipt timeout still counts as awaiting (after those that
+    are SUBMITTED): a late receipt is the truth the timeout had to guess.
+
+    `candidates` are readings of the id, most likely first (as written, then decimal for hex
+    and back). When several readings each name an awaiting segment, the one whose text the
+    receipt quotes wins; failing that, the earliest reading: the id as written is what SMPP
+    says the receipt carries, another reading is a guess about a non-conforming SMSC. Either
+    way one receipt marks one segment, never two."""
     readings = list(dict.fromkeys((smsc_message_id, *candidates)))
     awaiting = list(
         session.scalars(
             select(OutboundSegment)
             .where(
                 OutboundSegment.smsc_message_id.in_(readings),
-                OutboundSegment.state == SegmentState.SUBMITTED,
+                or_(
+                    OutboundSegment.state == SegmentState.SUBMITTED,
+                    and_(
+                        OutboundSegment.state == SegmentState.EXPIRED,
+                        OutboundSegment.error == RECEIPT_TIMED_OUT,
+                    ),
+                ),
             )
             .order_by(OutboundSegment.submitted_at.desc(), OutboundSegment.id.desc())
         )
@@ -287,6 +298,7 @@ def apply_receipt(
         segment = min(
             awaiting,
             key=lambda row: (
+                row.state != SegmentState.SUBMITTED,
                 not quotes(row.short_message, quoted_text),
                 readings.index(row.smsc_message_id or ""),
             ),
@@ -343,7 +355,7 @@ def expire_unanswered(session: Session, *, older_than: datetime, now: datetime) 
             OutboundSegment.state == SegmentState.SUBMITTED,
             OutboundSegment.submitted_at < older_than,
         )
-        .values(state=SegmentState.EXPIRED, error="no delivery receipt in time", done_at=now)
+        .values(state=SegmentState.EXPIRED, error=RECEIPT_TIMED_OUT, done_at=now)
         .execution_options(synchronize_session=False)
     )
     session.execute(delete(PendingReceipt).where(PendingReceipt.received_at < older_than))

@@ -237,3 +237,23 @@ def test_a_receipt_kept_early_goes_to_the_id_as_written_not_to_a_lookalike(
         segments["+50255550016"]: "failed",
         segments["+50255550022"]: "submitted",
     }
+
+
+def test_a_late_receipt_corrects_what_the_receipt_timeout_guessed(database: Database) -> None:
+    segments = submit_each(database, {"+50255550007": "7", "+50255550008": "8"})
+    with database.session() as session:
+        later = NOW + timedelta(hours=49)
+        assert outbox.expire_unanswered(session, older_than=NOW + timedelta(hours=1), now=later)
+        outbox.apply_receipt(
+            session, smsc_message_id="7", state=SegmentState.DELIVERED, error="", now=later
+        )
+        outbox.apply_receipt(
+            session, smsc_message_id="8", state=SegmentState.EXPIRED, error="EXPIRED", now=later
+        )
+        outbox.apply_receipt(
+            session, smsc_message_id="8", state=SegmentState.DELIVERED, error="", now=later
+        )
+    assert segment_states(database) == {
+        segments["+50255550007"]: "delivered",
+        segments["+50255550008"]: "expired",
+    }
