@@ -153,6 +153,7 @@ class SmppSettings(_Section):
     keep_characters: dict[str, str] = Field(default_factory=lambda: dict(KEEP_CHARACTERS))
     max_segments: int = Field(6, ge=1, le=255)
     default_region: str = "MX"
+    receipt_timeout_s: int = Field(172_800, ge=1, le=8_639_999)
 
     @field_validator("keep_characters", mode="before")
     @classmethod

@@ -65,7 +65,6 @@ class InboundHandler:
             payload,
             data_coding=delivery.data_coding,
             esm_class=delivery.esm_class,
-            gsm7_packed=self.smpp.gsm7_packed,
             gsm7_data_coding=self.smpp.gsm7_data_coding,
         )
         source = sender_number(delivery, default_region=self.smpp.default_region)
@@ -91,6 +90,20 @@ class InboundHandler:
             self._act(session, source, command, settings=settings, now=now)
         session.flush()
         return Received(message, command)
+
+    def keep_unhandled(self, session: Session, delivery: Delivery, *, now: datetime) -> None:
+        """Store a message whose handling failed, its octets read as Latin-1 (which never
+        fails), so no report is lost and the operator can read it."""
+        payload = delivery.message_payload or delivery.short_message
+        session.add(
+            InboundMessage(
+                source=delivery.source_addr.strip()[:20],
+                text=payload.decode("latin-1"),
+                keyword="",
+                received_at=now,
+            )
+        )
+        session.flush()
 
     def _collect(
         self, session: Session, source: str, part: Part, text: str, now: datetime

@@ -5,10 +5,17 @@ raises: an unknown data_coding is read as Latin-1, undecodable octets become U+F
 malformed header is read as text. The concatenation header (IEI 0x00 with an 8-bit
 reference, 0x08 with a 16-bit one) is read when esm_class says one is there; other
 information elements are skipped.
+
+GSM 7-bit text reaches us packed from some networks and one septet per octet from others,
+whatever we send ourselves (`smpp.gsm7_packed` is about our submits). SMPP does not say which,
+so the octets tell: unpacked text never has an octet above 0x7F, and a packed text read as
+unpacked turns into a jumble of rare characters (STOP becomes "Sê\x13\n"). Without this, a
+STOP, BAJA or ALTA from such a network would be stored as garbage and silently ignored.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,7 +24,14 @@ from sms import gsm7
 UDHI = 0x40
 IEI_CONCAT_8BIT = 0x00
 IEI_CONCAT_16BIT = 0x08
-CARRIAGE_RETURN = "\r"
+PLAIN = frozenset(chr(code) for code in range(0x20, 0x7F)) | {"\n", "\r"}
+COMMON = frozenset(string.ascii_letters + string.digits + " .,;:!?'-\n")
+"""What people type most; a reading made of these is likelier than one of rarer characters."""
+LESS_COMMON = frozenset("áéíóúÁÉÍÓÚñÑüÜ¿¡" + string.punctuation) - COMMON
+"""Typed too, less often: Spanish letters and signs, other ASCII punctuation (half weight)."""
+LIKELY_TEXT = 0.75
+"""Commonness a packed reading needs at least: below it, both readings are a jumble (binary
+data, a header read as text) and the octets are left as they were always read."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +80,13 @@ def decode_inbound(
     *,
     data_coding: int,
     esm_class: int,
-    gsm7_packed: bool,
     gsm7_data_coding: int = 0,
+    gsm7_packed: bool | None = None,
 ) -> InboundText:
-    """The text and, for one part of a longer message, which part it is."""
+    """The text and, for one part of a longer message, which part it is.
+
+    `gsm7_packed` None tells packing from the octets, as the worker does for what networks
+    send; True or False is for a sender whose packing is known (our own encoder, in tests)."""
     body, part, header_octets = short_message, None, 0
     if esm_class & UDHI:
         parsed = _split_header(short_message)
@@ -78,7 +95,8 @@ def decode_inbound(
             body = short_message[header_octets:]
     kind = alphabet(data_coding, gsm7_data_coding=gsm7_data_coding)
     if kind == "gsm7":
-        text = _gsm7_text(body, packed=gsm7_packed, header_octets=header_octets)
+        fill = gsm7.fill_bits_after(header_octets) if header_octets else 0
+        text = gsm7_text(body, fill_bits=fill, packed=gsm7_packed)
     elif kind == "ucs2":
         text = body.decode("utf-16-be", errors="replace")
     elif kind == "ascii":
@@ -127,17 +145,52 @@ def _part(reference: int, total: int, seq: int) -> Part | None:
     return None
 
 
-def _gsm7_text(body: bytes, *, packed: bool, header_octets: int) -> str:
-    if not packed:
-        try:
-            return gsm7.decode(body)
-        except ValueError:
-            # Octets above 0x7F cannot be septets: this SMSC sent 8-bit text as "default".
-            return body.decode("latin-1")
-    fill = gsm7.fill_bits_after(header_octets) if header_octets else 0
-    count = gsm7.septets_in(len(body), fill)
-    text = gsm7.decode(gsm7.unpack(body, count, fill))
-    if (fill + 7 * count) % 8 == 0 and text.endswith(CARRIAGE_RETURN):
-        # TS 23.038 6.1.2.3.1: a final CR on an octet boundary is padding.
-        text = text[:-1]
-    return text
+def gsm7_text(body: bytes, *, fill_bits: int = 0, packed: bool | None = None) -> str:
+    """GSM 7-bit text of `body`, packed or not as the octets tell (see `is_packed`) unless
+    `packed` says; octets that are neither (above 0x7F, not packed text) are an SMSC's 8-bit
+    text, read as Latin-1."""
+    if packed is None:
+        packed = is_packed(body, fill_bits=fill_bits)
+    if packed:
+        return _packed_reading(body, fill_bits)
+    if max(body, default=0) <= 0x7F:
+        return gsm7.decode(body)
+    return body.decode("latin-1")
+
+
+def is_packed(body: bytes, *, fill_bits: int = 0) -> bool:
+    """Whether these GSM 7-bit octets are packed (7 bits per character), judged on them alone.
+
+    Octets that read as plain ASCII one septet per octet are never taken as packed: that is
+    how most SMSCs hand over text, and a short packed text can look the same (the octets of
+    "AB" packed read "A!"), so the plain reading wins those ties. Otherwise the reading made
+    more of common characters wins, if it is likely text at all; packed wins a tie against
+    Latin-1, as packing is what GSM 7-bit means on the air."""
+    if not body:
+        return False
+    packed = _commonness(_packed_reading(body, fill_bits))
+    if packed < LIKELY_TEXT:
+        return False
+    if max(body) <= 0x7F:
+        unpacked = gsm7.decode(body)
+        if all(char in PLAIN for char in unpacked):
+            return False
+        return packed > _commonness(unpacked)
+    return packed >= _commonness(body.decode("latin-1"))
+
+
+def _packed_reading(body: bytes, fill_bits: int) -> str:
+    count = gsm7.septets_in(len(body), fill_bits)
+    septets = gsm7.unpack(body, count, fill_bits)
+    if septets and (fill_bits + 7 * count) % 8 == 0 and septets[-1] == 0x0D:
+        # TS 23.038 6.1.2.3.1: seven spare bits are filled with CR, which is not text.
+        septets = septets[:-1]
+    return gsm7.decode(septets)
+
+
+def _commonness(text: str) -> float:
+    """1 for text made only of COMMON characters, less the more rare ones it holds."""
+    if not text:
+        return 0.0
+    weight = sum(1.0 if char in COMMON else 0.5 if char in LESS_COMMON else 0.0 for char in text)
+    return weight / len(text)

@@ -14,15 +14,16 @@ import select
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import count
 from typing import Any
 
 from smpplib import consts, exceptions, smpp
 from smpplib.client import Client
 
-from sms.link_events import LinkCounters, LinkEvents, LinkState, Submission
+from sms.link_events import DeliveryTicket, LinkCounters, LinkEvents, LinkState, Submission
 from sms.link_settings import BindMode, LinkSettings
 from sms.link_window import SubmitWindow
 from sms.link_wire import (
@@ -63,6 +64,8 @@ class _Session:
     client: Client
     can_submit: bool
     last_heard: float
+    serial: int
+    """Tells this connection from the ones before it, for answers given later (tickets)."""
     enquire_sequence: int | None = None
     enquire_deadline: float = 0.0
     unbound: bool = False
@@ -77,11 +80,19 @@ class SmppLink:
     """An ESME bound to one SMSC, reconnecting on its own until stopped."""
 
     def __init__(
-        self, settings: LinkSettings, events: LinkEvents, *, may_send_at: PacingHook = send_whenever
+        self,
+        settings: LinkSettings,
+        events: LinkEvents,
+        *,
+        may_send_at: PacingHook = send_whenever,
+        acknowledge_later: bool = False,
     ) -> None:
         self._settings = settings
         self._events = events
         self._may_send_at = may_send_at
+        self._acknowledge_later = acknowledge_later
+        self._answers: deque[tuple[DeliveryTicket, int]] = deque()
+        self._serials = count(1)
         self._queue: deque[Submission] = deque()
         self._window = SubmitWindow(size=settings.window, timeout_s=settings.response_timeout_s)
         self._sessions: list[_Session] = []
@@ -114,6 +125,19 @@ class SmppLink:
             if self._finished:
                 raise LinkError("the link has stopped; create a new one")
             self._queue.append(submission)
+            self._wakeup.wake()
+
+    def acknowledge(
+        self, tickets: Iterable[DeliveryTicket], *, status: int = consts.SMPP_ESME_ROK
+    ) -> None:
+        """Answer these deliver_sm (with `status`) from the link's thread; thread-safe.
+
+        For a link made with `acknowledge_later=True`: call it once what the deliveries carry
+        is committed, or with ESME_RX_T_APPN when it could not be, so the SMSC keeps them."""
+        with self._lifecycle:
+            if self._finished:
+                return
+            self._answers.extend((ticket, status) for ticket in tickets)
             self._wakeup.wake()
 
     def stop(self) -> None:
@@ -190,7 +214,12 @@ class SmppLink:
         for command, can_submit in roles:
             client = bound_client(self._settings, command)
             self._sessions.append(
-                _Session(client=client, can_submit=can_submit, last_heard=time.monotonic())
+                _Session(
+                    client=client,
+                    can_submit=can_submit,
+                    last_heard=time.monotonic(),
+                    serial=next(self._serials),
+                )
             )
         self._set_state(LinkState.BOUND)
 
@@ -203,6 +232,7 @@ class SmppLink:
     def _serve(self) -> None:
         """The bound loop: send what may go, read what came, keep alive; until stop."""
         while not self._stopping.is_set():
+            self._send_answers()
             now = time.monotonic()
             for key in self._window.expire(now):
                 self.counters.unknown += 1
@@ -262,6 +292,25 @@ class SmppLink:
         self._send_pdu(session, pdu)
         return pdu
 
+    def _send_answers(self) -> None:
+        """The deliver_sm_resp the receiver released since the last turn, in its order, written
+        in one go per connection: a committed batch of receipts is answered in one segment."""
+        written: dict[int, list[bytes]] = {}
+        while self._answers:
+            ticket, status = self._answers.popleft()
+            session = next((s for s in self._sessions if s.serial == ticket.session), None)
+            if session is None:
+                continue
+            pdu = smpp.make_pdu("deliver_sm_resp", client=session.client, status=status)
+            pdu.sequence = ticket.sequence
+            written.setdefault(session.serial, []).append(pdu.generate())
+        for session in self._sessions:
+            if session.serial in written:
+                try:
+                    session.client._socket.sendall(b"".join(written[session.serial]))
+                except OSError as error:
+                    raise LinkError(f"sending deliver_sm_resp failed: {error!r}") from error
+
     def _send_pdu(self, session: _Session, pdu: Any) -> None:
         try:
             session.client.send_pdu(pdu)
@@ -302,6 +351,7 @@ class SmppLink:
             session.last_heard = -math.inf
 
     def _unbind_all(self) -> None:
+        self._send_answers()
         self._set_state(LinkState.UNBINDING)
         deadline = time.monotonic() + min(self._settings.response_timeout_s, UNBIND_DEADLINE_S)
         for session in self._sessions:
@@ -334,7 +384,8 @@ class SmppLink:
             self._events.failed(key, pdu.status)
 
     def _on_deliver_sm(self, session: _Session, pdu: Any) -> None:
-        delivery = delivery_from(pdu, datetime.now(tz=UTC))
+        ticket = DeliveryTicket(session.serial, pdu.sequence) if self._acknowledge_later else None
+        delivery = delivery_from(pdu, datetime.now(tz=UTC), ticket=ticket)
         try:
             if delivery.is_receipt:
                 self.counters.receipts += 1
@@ -345,7 +396,8 @@ class SmppLink:
         except BaseException:
             self._send(session, "deliver_sm_resp", pdu.sequence, ESME_RX_T_APPN)
             raise
-        self._send(session, "deliver_sm_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+        if ticket is None:
+            self._send(session, "deliver_sm_resp", pdu.sequence, consts.SMPP_ESME_ROK)
 
     def _on_enquire_link(self, session: _Session, pdu: Any) -> None:
         self._send(session, "enquire_link_resp", pdu.sequence, consts.SMPP_ESME_ROK)

@@ -51,6 +51,8 @@ class Submission:
     esm_class: int = 0
     registered_delivery: int = 1
     """Ask for a final receipt (success or failure) by default: it is how alerts are tracked."""
+    validity_period: str = ""
+    """How long the SMSC may keep trying (SMPP time format); "" leaves it to the SMSC."""
     protocol_id: int = 0
     message_payload: bytes | None = None
     sar: SarSegment | None = None
@@ -67,6 +69,17 @@ class Submission:
             )
         if self.short_message and self.message_payload:
             raise ValueError("SMPP forbids short_message and message_payload in one submit_sm")
+
+
+@dataclass(frozen=True)
+class DeliveryTicket:
+    """Which deliver_sm to answer: the connection it came on (its serial) and its sequence.
+
+    A ticket outlives nothing: if its connection is gone when the answer is due, the answer is
+    dropped and the SMSC, which never heard it, delivers the PDU again."""
+
+    session: int
+    sequence: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +102,8 @@ class Delivery:
     network_error_code: bytes | None
     sar: SarSegment | None
     received_at: datetime
+    ticket: DeliveryTicket | None = None
+    """Set when the link answers only once told to (`SmppLink(acknowledge_later=True)`)."""
 
     @property
     def is_receipt(self) -> bool:
@@ -102,6 +117,11 @@ class LinkEvents(Protocol):
     Each submission ends in exactly one of submitted, throttled, failed, unknown or unsent.
     An exception raised here stops the link (after it answers the PDU in hand), because a
     receiver that cannot record outcomes must not let the link go on acknowledging them.
+
+    A deliver_sm (receipt or inbound) is answered when that call returns, so a receiver that
+    keeps it only in memory would let the SMSC forget a message a crash then loses. Such a
+    receiver creates the link with `acknowledge_later=True` and calls
+    `SmppLink.acknowledge(tickets)` once what the deliveries carry is committed.
     """
 
     def submitted(self, key: Hashable, message_id: str) -> None:

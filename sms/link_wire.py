@@ -13,7 +13,7 @@ from typing import Any
 from smpplib import consts, exceptions
 from smpplib.client import Client
 
-from sms.link_events import Delivery, SarSegment, Submission
+from sms.link_events import Delivery, DeliveryTicket, SarSegment, Submission
 from sms.link_messages import SMPPLIB_LOGGER, status_name
 from sms.link_settings import BindMode, LinkSettings
 
@@ -112,6 +112,8 @@ def submit_fields(settings: LinkSettings, submission: Submission) -> dict[str, A
         "data_coding": submission.data_coding,
         "short_message": submission.short_message,
     }
+    if submission.validity_period:
+        fields["validity_period"] = submission.validity_period
     if submission.message_payload:
         fields["message_payload"] = submission.message_payload
     if submission.sar is not None:
@@ -121,7 +123,9 @@ def submit_fields(settings: LinkSettings, submission: Submission) -> dict[str, A
     return fields
 
 
-def delivery_from(pdu: Any, received_at: datetime) -> Delivery:
+def delivery_from(
+    pdu: Any, received_at: datetime, *, ticket: DeliveryTicket | None = None
+) -> Delivery:
     """A parsed deliver_sm as plain data, octets and TLVs untouched."""
     sar = None
     if pdu.sar_msg_ref_num is not None:
@@ -148,6 +152,7 @@ def delivery_from(pdu: Any, received_at: datetime) -> Delivery:
         network_error_code=pdu.network_error_code,
         sar=sar,
         received_at=received_at,
+        ticket=ticket,
     )
 
 

@@ -14,18 +14,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from sms.models import (
-    FINAL_STATES,
     OutboundMessage,
     OutboundSegment,
     PendingReceipt,
     SegmentState,
     Subscriber,
 )
-from sms.receipts import message_id_candidates
+from sms.receipts import message_id_candidates, quotes
 
 
 @dataclass(frozen=True)
@@ -231,6 +230,7 @@ def record_outcomes(
     failures: Iterable[Failed] = (),
 ) -> None:
     """Write a batch of SMSC answers in one go (bulk UPDATE by primary key)."""
+    submitted = list(submitted)
     submitted_rows: list[dict[str, object]] = [
         {
             "id": s.segment_id,
@@ -268,7 +268,15 @@ def record_outcomes(
     if failure_rows:
         session.execute(update(OutboundSegment), failure_rows)
     if submitted_rows:
-        _apply_pending_receipts(session, [str(row["smsc_message_id"]) for row in submitted_rows])
+        _apply_pending_receipts(session, list(submitted))
+
+
+RECEIPT_TIMED_OUT = "no delivery receipt in time"
+"""The error of a segment the receipt timeout expired (not a receipt saying EXPIRED)."""
+EARLY_RECEIPT_S = 600.0
+"""How long before its submission is recorded a receipt may arrive and still be applied to it.
+SMSCs that send the receipt before submit_sm_resp do so within seconds; a kept receipt older
+than this belongs to an earlier message with the same id (an SMSC restarted, ids reused)."""
 
 
 def apply_receipt(
@@ -279,47 +287,82 @@ def apply_receipt(
     error: str,
     now: datetime,
     candidates: Sequence[str] = (),
+    quoted_text: str = "",
 ) -> bool:
-    """Mark the segment a delivery receipt speaks of; keep the receipt if it came too early.
+    """Mark the one segment a delivery receipt speaks of; keep the receipt if it came too early.
 
-    `candidates` are other spellings of the same id (decimal for hex and back), tried only
-    when the id as given matches nothing: SMSCs disagree between submit_sm_resp and receipt."""
-    segment = None
-    for spelling in dict.fromkeys((smsc_message_id, *candidates)):
-        segment = session.scalar(
-            select(OutboundSegment).where(OutboundSegment.smsc_message_id == spelling)
-        )
-        if segment is not None:
-            break
-    if segment is None:
-        session.add(
-            PendingReceipt(
-                smsc_message_id=smsc_message_id, state=state.value, error=error, received_at=now
+    Only segments still awaiting a receipt are matched, newest first: an SMSC that restarted
+    and reuses ids speaks of the message it accepted last, never of an old one that is already
+    final. A segment expired by our receipt timeout still counts as awaiting (after those that
+    are SUBMITTED): a late receipt is the truth the timeout had to guess.
+
+    `candidates` are readings of the id, most likely first (as written, then decimal for hex
+    and back). When several readings each name an awaiting segment, the one whose text the
+    receipt quotes wins; failing that, the earliest reading: the id as written is what SMPP
+    says the receipt carries, another reading is a guess about a non-conforming SMSC. Either
+    way one receipt marks one segment, never two."""
+    readings = list(dict.fromkeys((smsc_message_id, *candidates)))
+    awaiting = list(
+        session.scalars(
+            select(OutboundSegment)
+            .where(
+                OutboundSegment.smsc_message_id.in_(readings),
+                or_(
+                    OutboundSegment.state == SegmentState.SUBMITTED,
+                    and_(
+                        OutboundSegment.state == SegmentState.EXPIRED,
+                        OutboundSegment.error == RECEIPT_TIMED_OUT,
+                    ),
+                ),
             )
+            .order_by(OutboundSegment.submitted_at.desc(), OutboundSegment.id.desc())
         )
-        return False
-    if segment.state not in FINAL_STATES:
+    )
+    if awaiting:
+        segment = min(
+            awaiting,
+            key=lambda row: (
+                row.state != SegmentState.SUBMITTED,
+                not quotes(row.short_message, quoted_text),
+                readings.index(row.smsc_message_id or ""),
+            ),
+        )
         segment.state = state.value
         segment.error = error[:200]
         segment.done_at = now
-    return True
+        return True
+    final = session.scalar(
+        select(OutboundSegment.id).where(OutboundSegment.smsc_message_id.in_(readings)).limit(1)
+    )
+    if final is not None:
+        return True
+    session.add(
+        PendingReceipt(
+            smsc_message_id=smsc_message_id, state=state.value, error=error, received_at=now
+        )
+    )
+    return False
 
 
-def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
-    spellings = {
-        spelling: message_id
-        for message_id in message_ids
-        for spelling in (message_id, *message_id_candidates(message_id))
-    }
+def _apply_pending_receipts(session: Session, submitted: list[Submitted]) -> None:
+    # An id as written before other readings of ids: "16" kept is message 16's receipt even
+    # when message 22 (0x16) was submitted in the same batch.
+    spellings = {item.smsc_message_id: item for item in submitted}
+    for item in submitted:
+        for spelling in message_id_candidates(item.smsc_message_id):
+            spellings.setdefault(spelling, item)
     pending = list(
         session.scalars(
             select(PendingReceipt).where(PendingReceipt.smsc_message_id.in_(list(spellings)))
         )
     )
     for receipt in pending:
+        item = spellings[receipt.smsc_message_id]
+        if receipt.received_at < item.at - timedelta(seconds=EARLY_RECEIPT_S):
+            continue
         apply_receipt(
             session,
-            smsc_message_id=spellings[receipt.smsc_message_id],
+            smsc_message_id=item.smsc_message_id,
             state=SegmentState(receipt.state),
             error=receipt.error,
             now=receipt.received_at,
@@ -327,8 +370,25 @@ def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
         session.delete(receipt)
 
 
+def expire_unanswered(session: Session, *, older_than: datetime, now: datetime) -> int:
+    """Segments submitted before `older_than` and still without a receipt become EXPIRED (the
+    receipt timeout); receipts kept that long without their submission are dropped."""
+    result = session.execute(
+        update(OutboundSegment)
+        .where(
+            OutboundSegment.state == SegmentState.SUBMITTED,
+            OutboundSegment.submitted_at < older_than,
+        )
+        .values(state=SegmentState.EXPIRED, error=RECEIPT_TIMED_OUT, done_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(PendingReceipt).where(PendingReceipt.received_at < older_than))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[str, int]:
-    """Messages per state (a message counts as its least advanced segment)."""
+    """Messages per state: a message counts as failed if a segment failed, else as expired if
+    one expired (no receipt in time), else as its least advanced segment."""
     rank = case(
         (OutboundSegment.state == SegmentState.FAILED, 6),
         (OutboundSegment.state == SegmentState.EXPIRED, 5),
@@ -347,8 +407,8 @@ def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[st
             OutboundMessage, OutboundMessage.id == OutboundSegment.message_id
         ).where(OutboundMessage.alert_id == alert_id)
     sub = per_message.subquery()
-    names = {1: "queued", 2: "queued", 3: "submitted", 4: "delivered", 5: "failed", 6: "failed"}
-    counts = {"queued": 0, "submitted": 0, "delivered": 0, "failed": 0}
+    names = {1: "queued", 2: "queued", 3: "submitted", 4: "delivered", 5: "expired", 6: "failed"}
+    counts = {"queued": 0, "submitted": 0, "delivered": 0, "failed": 0, "expired": 0}
     for bad, worst, number in session.execute(
         select(sub.c.bad, sub.c.worst, func.count()).group_by(sub.c.bad, sub.c.worst)
     ):

@@ -67,6 +67,8 @@ class ReceiptOutcome:
     candidates: tuple[str, ...]
     state: str | None
     error: str
+    quoted_text: str = ""
+    """The start of the message as the receipt's `text:` quotes it ("" when it does not)."""
 
 
 def normalize_message_id(raw: str) -> str:
@@ -90,6 +92,21 @@ def message_id_candidates(raw: str) -> tuple[str, ...]:
     if _HEX.fullmatch(normalized):
         found.append(str(int(normalized, 16)))
     return tuple(dict.fromkeys(normalize_message_id(value) for value in found))
+
+
+def quotes(short_message: bytes, quoted: str) -> bool:
+    """Whether a receipt's `text:` quotes this message: SMSCs copy its first octets, writing
+    anything but printable ASCII as a stand-in, so only printable ASCII is compared."""
+    if not quoted:
+        return False
+    shown = short_message[: len(quoted)].decode("latin-1")
+    if len(shown) < len(quoted):
+        return False
+    return all(
+        mine == theirs
+        for mine, theirs in zip(shown, quoted, strict=True)
+        if " " <= mine <= "~" and " " <= theirs <= "~"
+    ) and any(" " <= char <= "~" for char in shown)
 
 
 def parse_receipt_text(text: str) -> dict[str, str]:
@@ -119,16 +136,18 @@ def receipt_outcome(
     """The outcome a deliver_sm receipt reports; None when it names no message at all.
 
     The id comes from the receipted_message_id TLV when present, else from the text's
-    `id:`; candidates cover both and their hex/decimal readings."""
+    `id:`. Candidates, most likely first: the TLV's id as written, its hex/decimal readings,
+    then the same for the text's id. SMPP makes the TLV the id submit_sm_resp gave, and an id
+    as written is likelier than a reinterpretation of it."""
     fields = parse_receipt_text(short_message.decode("latin-1"))
     tlv_id = normalize_message_id(receipted_message_id or "")
     text_id = normalize_message_id(fields.get("id", ""))
     message_id = tlv_id or text_id
     if not message_id:
         return None
-    candidates = tuple(
-        dict.fromkeys((*message_id_candidates(tlv_id), *message_id_candidates(text_id)))
-    )
+    readings = (*message_id_candidates(tlv_id), *message_id_candidates(text_id))
+    candidates = tuple(dict.fromkeys(readings))
+    quoted = fields.get("text", "")
     stat = fields.get("stat", "").upper()
     text_state = _STAT_STATES.get(stat) if stat else None
     tlv_stat, tlv_state = _MESSAGE_STATES.get(message_state or 0, ("", None))
@@ -141,7 +160,7 @@ def receipt_outcome(
         name, state = failures[0]
         err = fields.get("err", "")
         error = f"{name} err:{err}" if err else name
-        return ReceiptOutcome(message_id, candidates, state, error)
+        return ReceiptOutcome(message_id, candidates, state, error, quoted)
     if DELIVERED in (text_state, tlv_state):
-        return ReceiptOutcome(message_id, candidates, DELIVERED, "")
-    return ReceiptOutcome(message_id, candidates, None, "")
+        return ReceiptOutcome(message_id, candidates, DELIVERED, "", quoted)
+    return ReceiptOutcome(message_id, candidates, None, "", quoted)

@@ -4,11 +4,18 @@ The link runs on its own thread and reports every outcome to `_EventInbox`, whic
 appends to a queue; this worker's loop drains that queue and writes the outcomes to the
 database in batches, then claims more segments for the link. So the database is touched from
 one thread, and a slow disk never stalls the SMPP session's responses or keep-alives.
+
+What the SMSC hands over (receipts, mobile-originated messages) is answered only after the
+batch that holds it is committed: the SMSC forgets a deliver_sm once answered, so an answer
+before the commit would let a crash lose a STOP or a report of danger. Whatever arrived while
+the previous batch was being written is committed together (group commit), which keeps the
+rate: one transaction per batch, not per message.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import socket
@@ -28,19 +35,21 @@ from gateway.settings import Settings
 from gateway.worker import Worker, WorkerHeartbeat
 from sms import outbox
 from sms.inbound import InboundHandler
-from sms.link import SmppLink
-from sms.link_events import Delivery, LinkState, Submission
+from sms.link import ESME_RX_T_APPN, SmppLink
+from sms.link_events import Delivery, DeliveryTicket, LinkState, Submission
 from sms.link_settings import link_settings
 from sms.models import LinkStatus, SegmentState
 from sms.pacing import Backoff, EvenPacer
 from sms.phones import smpp_address
 from sms.receipts import ReceiptOutcome, normalize_message_id, receipt_outcome
+from sms.smpp_time import relative_time
 
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
 EVENT_BATCH = 5000
 STALE_CLAIM_CHECK_S = 30.0
+RECEIPT_TIMEOUT_CHECK_S = 30.0
 LIVE_HEARTBEAT_S = 30.0
 
 
@@ -119,6 +128,14 @@ class _Batch:
     inbound: list[Delivery] = field(default_factory=list)
     finished: int = 0
 
+    def tickets(self) -> list[DeliveryTicket]:
+        """The deliver_sm to answer once this batch is committed."""
+        return [
+            delivery.ticket
+            for delivery in (*self.receipts, *self.inbound)
+            if delivery.ticket is not None
+        ]
+
 
 def worker_name() -> str:
     return f"sms@{socket.gethostname()}:{os.getpid()}"
@@ -144,6 +161,9 @@ class SmsWorker(Worker):
         self.link: SmppLink | None = None
         self._thread: threading.Thread | None = None
         self._last_stale_check = 0.0
+        self._last_expiry_check = -math.inf
+        self.validity_period = relative_time(settings.smpp.receipt_timeout_s)
+        """Sent with every segment: the SMSC stops trying when we stop waiting for a receipt."""
         self.link_state = LinkState.DISCONNECTED
 
     def setup(self) -> None:
@@ -152,13 +172,20 @@ class SmsWorker(Worker):
             return
         self._release_dead_claims(force=True)
         self.link = SmppLink(
-            link_settings(self.settings.smpp), self.inbox, may_send_at=self.pacer.may_send_at
+            link_settings(self.settings.smpp),
+            self.inbox,
+            may_send_at=self.pacer.may_send_at,
+            acknowledge_later=True,
         )
         self._thread = self.link.start()
         self.state = "connecting"
 
     def teardown(self) -> None:
         if self.link is not None:
+            # Commit and answer what came in while the link can still send the answers; what
+            # comes during the unbind is committed below but left unanswered, so an SMSC
+            # delivers it again (a duplicate at worst, never a loss).
+            self._drain_events()
             self.link.stop()
             if self._thread is not None:
                 self._thread.join(timeout=15)
@@ -174,6 +201,7 @@ class SmsWorker(Worker):
             raise RuntimeError(f"the SMPP link stopped: {self.link.last_error}")
         worked = self._drain_events()
         self._release_dead_claims()
+        worked = self._expire_unanswered() or worked
         if self.link_state is LinkState.BOUND:
             worked = self._feed_link() or worked
         return worked
@@ -210,6 +238,8 @@ class SmsWorker(Worker):
                     short_message=segment.short_message,
                     data_coding=segment.data_coding,
                     esm_class=segment.esm_class,
+                    registered_delivery=1,
+                    validity_period=self.validity_period,
                 )
             )
         return claimed or sent > 0
@@ -231,17 +261,25 @@ class SmsWorker(Worker):
                 self._sort(event, batch, now)
         if not count:
             return False
-        with self.database.session() as session:
-            outbox.record_outcomes(
-                session,
-                submitted=batch.submitted,
-                retries=batch.retries,
-                failures=batch.failures,
-            )
-            for delivery in batch.receipts:
-                self._apply_receipt(session, delivery, now)
-            for delivery in batch.inbound:
-                self.inbound.handle(session, delivery, settings=self.settings, now=now)
+        tickets = batch.tickets()
+        try:
+            with self.database.session() as session:
+                outbox.record_outcomes(
+                    session,
+                    submitted=batch.submitted,
+                    retries=batch.retries,
+                    failures=batch.failures,
+                )
+                for delivery in batch.receipts:
+                    self._apply_receipt(session, delivery, now)
+                for delivery in batch.inbound:
+                    self._receive(session, delivery, now)
+        except BaseException:
+            if self.link is not None and tickets:
+                self.link.acknowledge(tickets, status=ESME_RX_T_APPN)
+            raise
+        if self.link is not None and tickets:
+            self.link.acknowledge(tickets)
         self.outstanding -= batch.finished
         return True
 
@@ -271,6 +309,20 @@ class SmsWorker(Worker):
         else:
             batch.retries.append(outbox.Retry(segment_id, now, event.detail))
 
+    def _receive(self, session: Session, delivery: Delivery, now: datetime) -> None:
+        """Store and act on one MO; one the handler fails on is kept as it came, unacted on.
+
+        The SMSC delivers a message again until it is answered, so a message that made the
+        handler fail would otherwise fail every batch it is in, for ever, holding up the
+        receipts and messages beside it. Kept raw, it is in the panel and the failure counted."""
+        try:
+            with session.begin_nested():
+                self.inbound.handle(session, delivery, settings=self.settings, now=now)
+        except Exception:
+            log.exception("MO from %s could not be handled; kept as received", delivery.source_addr)
+            self.items_failed += 1
+            self.inbound.keep_unhandled(session, delivery, now=now)
+
     def _apply_receipt(self, session: Session, delivery: Delivery, now: datetime) -> None:
         outcome: ReceiptOutcome | None = receipt_outcome(
             short_message=delivery.message_payload or delivery.short_message,
@@ -283,6 +335,7 @@ class SmsWorker(Worker):
             session,
             smsc_message_id=outcome.message_id,
             candidates=outcome.candidates,
+            quoted_text=outcome.quoted_text,
             state=SegmentState(outcome.state),
             error=outcome.error,
             now=now,
@@ -301,6 +354,24 @@ class SmsWorker(Worker):
             row.since = now
             row.detail = detail or ""
             row.updated_at = now
+
+    def _expire_unanswered(self) -> bool:
+        """Segments whose receipt is overdue become EXPIRED, so an alert does not say "sending"
+        forever after an SMSC lost its receipts (a restart, a full store)."""
+        timeout = self.settings.smpp.receipt_timeout_s
+        monotonic = time.monotonic()
+        if monotonic - self._last_expiry_check < min(RECEIPT_TIMEOUT_CHECK_S, timeout / 4):
+            return False
+        self._last_expiry_check = monotonic
+        with self.database.session() as session:
+            expired = outbox.expire_unanswered(
+                session, older_than=utcnow() - timedelta(seconds=timeout), now=utcnow()
+            )
+        if expired:
+            log.warning(
+                "%d segments had no delivery receipt within %d s: expired", expired, timeout
+            )
+        return expired > 0
 
     def _release_dead_claims(self, *, force: bool = False) -> None:
         """Free segments claimed by SMS workers that died (SIGKILL, power loss) for re-sending."""

@@ -97,6 +97,13 @@ class SmscSimulator:
         sent: dict[str, Any] = self._request("POST", "/mo", fields)
         return sent
 
+    def send_mo_batch(self, texts: list[str], **fields: Any) -> list[dict[str, Any]]:
+        """Send one deliver_sm per ASCII text, all written at once (a burst)."""
+        sent: list[dict[str, Any]] = self._request("POST", "/mo_batch", {"texts": texts, **fields})[
+            "sent"
+        ]
+        return sent
+
     def drop(self, *, refuse_binds_ms: int = 0) -> int:
         """Cut every connection abruptly; optionally refuse binds for a while afterwards."""
         dropped: int = self._request("POST", "/drop", {"refuse_binds_ms": refuse_binds_ms})[

@@ -55,6 +55,9 @@ class SmsDelivery(openapi.ResponseModel):
     submitted: int = Field(ge=0)
     delivered: int = Field(ge=0)
     failed: int = Field(ge=0)
+    expired: int = Field(
+        default=0, ge=0, description="sent, but no delivery receipt came within the receipt timeout"
+    )
 
 
 class AirDelivery(openapi.ResponseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 from gateway.accounts import User
 from gateway.alert_models import Alert
-from gateway.database import Database
+from gateway.database import Database, utcnow
 from gateway.roles import Role
 from gateway.settings import Settings
 from playlists.models import PlayoutCommand
-from sms import subscribers
+from sms import outbox, subscribers
 from sms.models import OutboundMessage, OutboundSegment
 from sms.subscribers import ConsentChannel
 from tests.support import csrf_token
@@ -195,3 +195,44 @@ def test_sms_send_refuses_a_bad_number_in_one_line_and_queues_nothing(
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert counts(database) == (0, 0, 0, 0)
+
+
+def test_segments_whose_receipt_never_came_show_as_expired_in_the_api_and_the_panel(
+    client: FlaskClient,
+    api_token: Callable[[Role], str],
+    logged_in: Callable[[Role], User],
+    database: Database,
+    villages: None,
+) -> None:
+    headers = {"Authorization": f"Bearer {api_token(Role.OPERATOR)}"}
+    body = {"text": "Crecida del río", "regions": ["Oaxaca"], "channels": ["sms"]}
+    alert_id = client.post("/api/v1/alerts", json=body, headers=headers).get_json()["id"]
+    with database.session() as session:
+        now = utcnow()
+        claimed = outbox.claim(session, worker="w", limit=10, now=now)
+        outbox.record_outcomes(
+            session, submitted=[outbox.Submitted(s.id, f"m{s.id}", now) for s in claimed]
+        )
+    sending = client.get(f"/api/v1/alerts/{alert_id}", headers=headers).get_json()
+    assert (sending["status"], sending["sms"]["submitted"]) == ("sending", 2)
+    with database.session() as session:
+        later = now + timedelta(hours=48, seconds=1)
+        expired = outbox.expire_unanswered(
+            session, older_than=later - timedelta(hours=48), now=later
+        )
+    assert expired == 2
+    status = client.get(f"/api/v1/alerts/{alert_id}", headers=headers).get_json()
+    assert status["status"] == "completed"
+    assert status["sms"] == {
+        "recipients": 2,
+        "queued": 0,
+        "submitted": 0,
+        "delivered": 0,
+        "failed": 0,
+        "expired": 2,
+    }
+    logged_in(Role.OPERATOR)
+    page = client.get(f"/alerts/{alert_id}").get_data(as_text=True)  # the panel speaks Spanish
+    assert "<th>caducado</th>" in page and "<td>0</td><td>0</td><td>2</td></tr>" in page
+    listing = client.get("/alerts/").get_data(as_text=True)
+    assert "<th>Caducados</th>" in listing and "<td>0</td><td>2</td><td>completada</td>" in listing

@@ -3,6 +3,9 @@ worker thread, and helpers to queue messages and read what the SMSC received."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ from tests.smsc_harness import SmscSimulator, running_simulator
 
 SYSTEM_ID = "altavoz"
 PASSWORD = "s3cret"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -124,3 +128,35 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(0.05)
+
+
+def worker_env(root: Path, settings: Settings, **smpp: str) -> dict[str, str]:
+    """The environment of an `altavoz worker sms` process using this station and SMSC."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "ALTAVOZ_DATABASE__URL": settings.database.url,
+        "ALTAVOZ_WEB__SECRET_KEY_FILE": str(root / "secret"),
+        "ALTAVOZ_MEDIA__DIR": str(root / "media"),
+        "ALTAVOZ_MEDIA__INBOX": str(root / "inbox"),
+        "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(root / "models"),
+        "ALTAVOZ_SMPP__ENABLED": "true",
+        "ALTAVOZ_SMPP__PORT": str(settings.smpp.port),
+        "ALTAVOZ_SMPP__SYSTEM_ID": settings.smpp.system_id,
+        "ALTAVOZ_SMPP__PASSWORD": settings.smpp.password,
+        "ALTAVOZ_SMPP__DEFAULT_REGION": settings.smpp.default_region,
+    }
+    env.update({f"ALTAVOZ_SMPP__{key.upper()}": value for key, value in smpp.items()})
+    return env
+
+
+def worker_process(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`altavoz worker sms` as a process of its own (so it can be killed), logging to a file."""
+    with (root / "worker.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway.cli", "worker", "sms"],
+            env=env,
+            cwd=root,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

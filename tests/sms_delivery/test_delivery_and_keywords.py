@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from gateway.database import Database
 from gateway.settings import Settings
-from sms import outbox
+from sms import gsm7, outbox
+from sms.inbound import InboundHandler, Received
+from sms.link_events import Delivery
 from sms.models import InboundMessage, OutboundSegment, SegmentState, Subscriber
 from tests.sms_delivery.conftest import RunningWorker, queue_text, wait_until
 from tests.smsc_harness import SmscSimulator
@@ -197,3 +201,56 @@ def test_after_the_smsc_drops_the_connection_every_message_still_goes_out(
     accepted = accepted_destinations(smsc)
     assert set(accepted) == {n.lstrip("+") for n in numbers}
     assert sum(count - 1 for count in accepted.values()) <= 10
+
+
+def test_keywords_packed_by_the_network_work_though_we_send_unpacked(
+    make_station: Station, start_worker: Start, smsc: SmscSimulator
+) -> None:
+    settings, database = make_station(gsm7_packed=False)
+    start_worker(settings, database)
+    wait_bound(smsc)
+    for text in ("ALTA Norte", "STOP"):
+        smsc.send_mo(
+            source_addr="525512340000",
+            source_addr_ton=1,
+            destination_addr="ALTAVOZ",
+            data_coding=0,
+            short_message_hex=gsm7.pack(gsm7.encode(text)).hex(),
+        )
+        smsc.wait_for_pdus(
+            "submit_sm", where=lambda p: p["destination_addr"] == "525512340000", timeout=10
+        )
+        smsc.reset()
+    with database.session() as session:
+        stored = session.scalars(select(InboundMessage.text).order_by(InboundMessage.id)).all()
+        subscriber = session.scalar(select(Subscriber).where(Subscriber.phone == "+525512340000"))
+    assert stored == ["ALTA Norte", "STOP"]
+    assert subscriber is not None and subscriber.region == "Norte" and not subscriber.opted_in
+
+
+class BrokenOnBoom(InboundHandler):
+    """The handler with a bug that one message triggers (as a real bug would, on some input)."""
+
+    def handle(
+        self, session: Session, delivery: Delivery, *, settings: Settings, now: datetime
+    ) -> Received:
+        if b"boom" in delivery.short_message:
+            raise RuntimeError("a bug in keyword handling")
+        return super().handle(session, delivery, settings=settings, now=now)
+
+
+def test_a_message_the_handler_fails_on_is_kept_raw_and_holds_up_nothing(
+    make_station: Station, start_worker: Start, smsc: SmscSimulator
+) -> None:
+    settings, database = make_station()
+    running = start_worker(settings, database)
+    running.worker.inbound = BrokenOnBoom(settings=settings.smpp)
+    wait_bound(smsc)
+    smsc.configure(redeliver_unanswered=True)
+    smsc.send_mo_batch(["boom en el puente", "BAJA"], source_addr="525512340001")
+    answers = smsc.wait_for_pdus("deliver_sm_resp", count=2, timeout=10)
+    assert [a["command_status"] for a in answers] == [0, 0]
+    with database.session() as session:
+        stored = set(session.scalars(select(InboundMessage.text)))
+    assert stored == {"boom en el puente", "BAJA"}
+    assert running.thread.is_alive() and running.worker.items_failed == 1

@@ -3,7 +3,6 @@ send is restarted, every message goes out, and only the window in flight is sent
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 from collections import Counter
@@ -14,22 +13,16 @@ from sqlalchemy import func, select
 from gateway import migrate
 from gateway.database import Database
 from sms.models import OutboundSegment, SegmentState
-from tests.sms_delivery.conftest import queue_text, sms_station, wait_until
+from tests.sms_delivery.conftest import (
+    queue_text,
+    sms_station,
+    wait_until,
+    worker_env,
+    worker_process,
+)
 from tests.smsc_harness import SmscSimulator
 
-ROOT = Path(__file__).resolve().parents[2]
 WINDOW = 10
-
-
-def worker_process(root: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    with (root / "worker.log").open("ab") as log:
-        return subprocess.Popen(
-            [str(ROOT / ".venv/bin/altavoz"), "worker", "sms"],
-            env=env,
-            cwd=root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
 
 
 def accepted(smsc: SmscSimulator) -> Counter[str]:
@@ -55,21 +48,7 @@ def test_a_worker_killed_mid_send_resends_only_what_was_in_flight(
     numbers = [f"+52551234{n:04}" for n in range(600)]
     for number in numbers:
         queue_text(settings, database, number, "Alerta: no salgan de casa")
-    smpp = settings.smpp
-    env = {
-        **os.environ,
-        "ALTAVOZ_DATABASE__URL": settings.database.url,
-        "ALTAVOZ_WEB__SECRET_KEY_FILE": str(tmp_path / "secret"),
-        "ALTAVOZ_MEDIA__DIR": str(tmp_path / "media"),
-        "ALTAVOZ_MEDIA__INBOX": str(tmp_path / "inbox"),
-        "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(tmp_path / "models"),
-        "ALTAVOZ_SMPP__ENABLED": "true",
-        "ALTAVOZ_SMPP__PORT": str(smpp.port),
-        "ALTAVOZ_SMPP__SYSTEM_ID": smpp.system_id,
-        "ALTAVOZ_SMPP__PASSWORD": smpp.password,
-        "ALTAVOZ_SMPP__WINDOW": str(WINDOW),
-        "ALTAVOZ_SMPP__MAX_TPS": "400",
-    }
+    env = worker_env(tmp_path, settings, window=str(WINDOW), max_tps="400")
     first = worker_process(tmp_path, env)
     try:
         wait_until(lambda: sum(accepted(smsc).values()) >= 200, timeout=60, what="200 accepted")

@@ -116,10 +116,19 @@ def start_link() -> Iterator[Callable[..., tuple[SmppLink, RecordingEvents]]]:
     running: list[tuple[SmppLink, threading.Thread]] = []
 
     def start(
-        settings: LinkSettings, may_send_at: PacingHook = send_whenever, **changes: Any
+        settings: LinkSettings,
+        may_send_at: PacingHook = send_whenever,
+        *,
+        acknowledge_later: bool = False,
+        **changes: Any,
     ) -> tuple[SmppLink, RecordingEvents]:
         events = RecordingEvents()
-        link = SmppLink(replace(settings, **changes), events, may_send_at=may_send_at)
+        link = SmppLink(
+            replace(settings, **changes),
+            events,
+            may_send_at=may_send_at,
+            acknowledge_later=acknowledge_later,
+        )
         running.append((link, link.start()))
         return link, events
 

@@ -189,3 +189,33 @@ def test_deliver_sm_the_gateway_could_not_record_is_not_acknowledged(
     assert not thread.is_alive()
     assert answer[0]["command_status"] == ESME_RX_T_APPN
     assert len(raised) == 1 and "database is gone" in str(raised[0])
+
+
+def test_a_link_that_acknowledges_later_answers_deliver_sm_only_when_told(
+    smsc: SmscSimulator, link_settings: LinkSettings, start_link: Start
+) -> None:
+    link, events = start_link(link_settings, acknowledge_later=True)
+    events.wait_for_state(LinkState.BOUND)
+    for octets in ("41", "42"):
+        smsc.send_mo(source_addr="5215550001", destination_addr="Altavoz", short_message_hex=octets)
+    first, second = (delivery for delivery, _ in events.wait_for("inbound", count=2))
+    assert first.ticket is not None and second.ticket is not None
+    link.acknowledge([second.ticket], status=ESME_RX_T_APPN)
+    link.acknowledge([first.ticket])
+    answers = smsc.wait_for_pdus("deliver_sm_resp", count=2)
+    sent = {p["sequence_number"]: p["short_message_hex"] for p in smsc.pdus("deliver_sm", "out")}
+    assert [(sent[a["sequence_number"]], a["command_status"]) for a in answers] == [
+        ("42", ESME_RX_T_APPN),
+        ("41", 0),
+    ]
+
+    smsc.send_mo(source_addr="5215550001", destination_addr="Altavoz", short_message_hex="43")
+    stale = events.wait_for("inbound", count=3)[2][0]
+    smsc.drop()
+    events.wait_for_state(LinkState.BOUND, occurrences=2)
+    smsc.send_mo(source_addr="5215550001", destination_addr="Altavoz", short_message_hex="44")
+    fresh = events.wait_for("inbound", count=4)[3][0]
+    link.acknowledge([stale.ticket, fresh.ticket])
+    answers = smsc.wait_for_pdus("deliver_sm_resp", count=3)
+    assert len(answers) == 3, "the answer for a dropped connection went to the new one"
+    assert answers[2]["session"] == smsc.sessions()[0]["id"]

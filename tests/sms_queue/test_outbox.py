@@ -130,7 +130,7 @@ def test_counts_take_a_message_as_its_least_advanced_segment(database: Database)
             now=NOW,
         )
         counts = outbox.counts_by_state(session, alert_id=7)
-    assert counts == {"queued": 0, "submitted": 1, "delivered": 0, "failed": 1}
+    assert counts == {"queued": 0, "submitted": 1, "delivered": 0, "failed": 1, "expired": 0}
 
 
 def test_opted_out_numbers_are_never_queued(database: Database) -> None:
@@ -147,3 +147,113 @@ def test_opted_out_numbers_are_never_queued(database: Database) -> None:
         subscribers.unsubscribe(session, phone_e164=s.phone, now=NOW)
     with pytest.raises(outbox.OptedOutError):
         queue(database, "+50255550001")
+
+
+def submit_each(database: Database, ids: dict[str, str]) -> dict[str, int]:
+    """Queue and submit one message per destination, the SMSC naming each as `ids` says;
+    returns segment ids by destination."""
+    for destination in ids:
+        queue(database, destination)
+    with database.session() as session:
+        claimed = outbox.claim(session, worker="w", limit=len(ids), now=NOW)
+        outbox.record_outcomes(
+            session,
+            submitted=[outbox.Submitted(s.id, ids[s.destination], NOW) for s in claimed],
+        )
+        return {s.destination: s.id for s in claimed}
+
+
+def segment_states(database: Database) -> dict[int, str]:
+    with database.session() as session:
+        return dict(session.execute(select(OutboundSegment.id, OutboundSegment.state)).all())
+
+
+def test_a_receipt_takes_the_reading_of_its_id_that_is_still_awaiting_one(
+    database: Database,
+) -> None:
+    segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
+    with database.session() as session:
+        assert outbox.apply_receipt(
+            session, smsc_message_id="16", state=SegmentState.DELIVERED, error="", now=NOW
+        )
+        assert outbox.apply_receipt(
+            session,
+            smsc_message_id="16",
+            candidates=("10", "22"),
+            state=SegmentState.FAILED,
+            error="UNDELIV",
+            now=NOW,
+        )
+    assert segment_states(database) == {
+        segments["+50255550016"]: "delivered",
+        segments["+50255550022"]: "failed",
+    }
+
+
+def test_when_two_readings_await_a_receipt_the_id_as_written_wins_and_only_it(
+    database: Database,
+) -> None:
+    """Nothing in the receipt tells them apart (no quoted text): the literal id is SMPP's."""
+    segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
+    with database.session() as session:
+        outbox.apply_receipt(
+            session,
+            smsc_message_id="16",
+            candidates=("10", "22"),
+            state=SegmentState.DELIVERED,
+            error="",
+            now=NOW,
+        )
+    assert segment_states(database) == {
+        segments["+50255550016"]: "delivered",
+        segments["+50255550022"]: "submitted",
+    }
+
+
+def test_a_receipt_kept_long_before_a_reused_id_was_submitted_is_not_applied_to_it(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        outbox.apply_receipt(
+            session,
+            smsc_message_id="5",
+            state=SegmentState.DELIVERED,
+            error="",
+            now=NOW - timedelta(hours=3),
+        )
+    segments = submit_each(database, {"+50255550005": "5"})
+    assert segment_states(database) == {segments["+50255550005"]: "submitted"}
+
+
+def test_a_receipt_kept_early_goes_to_the_id_as_written_not_to_a_lookalike(
+    database: Database,
+) -> None:
+    with database.session() as session:
+        outbox.apply_receipt(
+            session, smsc_message_id="16", state=SegmentState.FAILED, error="x", now=NOW
+        )
+    segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
+    assert segment_states(database) == {
+        segments["+50255550016"]: "failed",
+        segments["+50255550022"]: "submitted",
+    }
+
+
+def test_a_late_receipt_corrects_what_the_receipt_timeout_guessed(database: Database) -> None:
+    segments = submit_each(database, {"+50255550007": "7", "+50255550008": "8"})
+    with database.session() as session:
+        later = NOW + timedelta(hours=49)
+        assert outbox.expire_unanswered(session, older_than=NOW + timedelta(hours=1), now=later)
+        outbox.apply_receipt(
+            session, smsc_message_id="7", state=SegmentState.DELIVERED, error="", now=later
+        )
+        outbox.apply_receipt(
+            session, smsc_message_id="8", state=SegmentState.EXPIRED, error="EXPIRED", now=later
+        )
+        outbox.apply_receipt(
+            session, smsc_message_id="8", state=SegmentState.DELIVERED, error="", now=later
+        )
+    assert segment_states(database) == {
+        segments["+50255550007"]: "delivered",
+        segments["+50255550008"]: "expired",
+    }

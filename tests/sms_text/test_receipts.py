@@ -137,7 +137,9 @@ def test_a_failure_gives_the_smsc_words_for_it() -> None:
     outcome = receipt_outcome(
         short_message=receipt("UNDELIV", err="000"), receipted_message_id=None, message_state=None
     )
-    assert outcome == ReceiptOutcome("12a", ("12a", "298"), "failed", "UNDELIV err:000")
+    assert outcome == ReceiptOutcome(
+        "12a", ("12a", "298"), "failed", "UNDELIV err:000", "Hay hombres armados"
+    )
     by_tlv = receipt_outcome(short_message=b"", receipted_message_id="5", message_state=8)
     assert by_tlv is not None and by_tlv.error == "REJECTD"
 

@@ -7,6 +7,8 @@
 //   POST /config {setting: value...}   change settings (see state.js); answers {config}
 //   POST /mo {source_addr, destination_addr, data_coding, short_message_hex, esm_class?, ...}
 //        send a deliver_sm to a bound receiver: {session, sequence_number}; 409 if none is bound
+//   POST /mo_batch {texts: [...], ...fields}  one deliver_sm per ASCII text, written at once
+//        (a burst, as an SMSC flushing its store): {sent: [{session, sequence_number}...]}
 //   POST /drop {refuse_binds_ms?}      destroy every connection abruptly: {dropped}
 //   POST /reset                        forget PDUs and settings (connections stay): {}
 //   GET  /sessions                     {sessions: [{id, mode, system_id, connected_at_ms}]}
@@ -49,6 +51,21 @@ function routes(state) {
         return [409, { error: 'no receiver or transceiver is bound' }];
       }
       return sent;
+    },
+    'POST /mo_batch': function (body) {
+      const texts = body.texts || [];
+      const fields = Object.assign({}, body);
+      delete fields.texts;
+      const sent = [];
+      for (const text of texts) {
+        fields.short_message_hex = Buffer.from(String(text), 'ascii').toString('hex');
+        const one = state.injectMo(fields);
+        if (!one) {
+          return [409, { error: 'no receiver or transceiver is bound', sent: sent }];
+        }
+        sent.push(one);
+      }
+      return { sent: sent };
     },
     'POST /drop': function (body) {
       if (body.refuse_binds_ms) {

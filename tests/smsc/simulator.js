@@ -24,6 +24,11 @@ const { SmscState } = require('./state');
 smpp.filters.message.decode = function keepRawOctets(value) {
   return value;
 };
+// Likewise the time fields (schedule_delivery_time, validity_period) stay the text on the wire,
+// e.g. "000002000000000R", instead of a Date computed from the local clock.
+smpp.filters.time.decode = function keepWireText(value) {
+  return value;
+};
 
 function parseArgs(argv) {
   const options = { port: 0, controlPort: 0, systemId: 'altavoz', password: 'secret' };

@@ -43,6 +43,10 @@ function defaultConfig(systemId, password) {
     receipt_tlv: true,
     // How the id is spelled inside the receipt text: 'same' as submit_sm_resp, or a format name.
     receipt_text_id_format: 'same',
+    // Keep every deliver_sm (receipt or MO) until it is answered ESME_ROK, and send it again
+    // on the next bind when its connection closes first or it is refused, as SMSCs store and
+    // retry; off, an unanswered deliver_sm is forgotten with its connection.
+    redeliver_unanswered: false,
     // Leave enquire_link unanswered, as a half-dead connection (or a hung SMSC) does.
     ignore_enquire_link: false,
     // Answer binds with ESME_RBINDFAIL for this many milliseconds from now (write-only).
@@ -94,7 +98,7 @@ class SmscState {
     this.submitsSeen = 0;
     this.acceptedAt = [];
     this.nextMessageId = this.config.message_id_start;
-    this.pendingReceipts = [];
+    this.waitingDeliveries = [];
   }
 
   configure(changes) {
@@ -119,7 +123,10 @@ class SmscState {
 
   attach(session) {
     const id = this.nextSessionId++;
-    const info = { id: id, mode: null, system_id: null, connected_at_ms: Date.now(), session: session };
+    const info = {
+      id: id, mode: null, system_id: null, connected_at_ms: Date.now(), session: session,
+      unanswered: new Map(),
+    };
     this.sessions.set(id, info);
     session.on('pdu', (pdu) => {
       this.pdus.push(describe(pdu, 'in', id));
@@ -137,7 +144,13 @@ class SmscState {
     };
     // Clients vanish abruptly in the reconnection tests; an unhandled 'error' would kill us.
     session.on('error', (error) => process.stderr.write('session ' + id + ': ' + error.message + '\n'));
-    session.on('close', () => this.sessions.delete(id));
+    session.on('close', () => {
+      this.sessions.delete(id);
+      if (this.config.redeliver_unanswered) {
+        info.unanswered.forEach((fields) => this.waitingDeliveries.push(fields));
+      }
+      info.unanswered.clear();
+    });
   }
 
   handle(info, pdu) {
@@ -171,8 +184,8 @@ class SmscState {
     info.system_id = pdu.system_id;
     info.session.send(pdu.response({ system_id: 'altavoz-smsc' }));
     if (CAN_RECEIVE[info.mode]) {
-      const waiting = this.pendingReceipts;
-      this.pendingReceipts = [];
+      const waiting = this.waitingDeliveries;
+      this.waitingDeliveries = [];
       waiting.forEach((receipt) => this.deliver(receipt));
     }
   }
@@ -274,11 +287,22 @@ class SmscState {
   deliver(fields) {
     const receiver = this.receiver();
     if (!receiver) {
-      this.pendingReceipts.push(fields);
+      this.waitingDeliveries.push(fields);
       return null;
     }
+    return this.sendDeliver(receiver, fields);
+  }
+
+  // Writes one deliver_sm and remembers it until answered (see redeliver_unanswered).
+  sendDeliver(receiver, fields) {
     const pdu = new smpp.PDU('deliver_sm', Object.assign({}, fields));
-    receiver.session.send(pdu);
+    receiver.session.send(pdu, (response) => {
+      receiver.unanswered.delete(pdu.sequence_number);
+      if (response.command_status !== smpp.ESME_ROK && this.config.redeliver_unanswered) {
+        this.waitingDeliveries.push(fields);
+      }
+    });
+    receiver.unanswered.set(pdu.sequence_number, fields);
     return { session: receiver.id, sequence_number: pdu.sequence_number };
   }
 
@@ -308,9 +332,7 @@ class SmscState {
         fields[key] = body[key];
       }
     }
-    const pdu = new smpp.PDU('deliver_sm', fields);
-    receiver.session.send(pdu);
-    return { session: receiver.id, sequence_number: pdu.sequence_number };
+    return this.sendDeliver(receiver, fields);
   }
 
   // Cuts every connection at once, without unbind, as a network fault would.
