@@ -35,7 +35,7 @@ mixed_text = st.text(
     ),
     min_size=1,
     max_size=700,
-).filter(lambda t: t.strip() != "")
+).filter(lambda t: t.strip() != "" and has_visible(t))
 
 
 def decoded(composition: Composition, smpp: SmppSettings) -> str:
