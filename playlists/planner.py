@@ -173,7 +173,14 @@ class Planner:
             return None
         key = occurrence_key(occurrence)
         rotation = self._rotations.get(key)
-        if rotation is None:
+        playlist = session.get(Playlist, slot.playlist_id) if slot.playlist_id else None
+        edited = (
+            playlist is not None
+            and rotation is not None
+            and (rotation.source_version != _version(playlist))
+        )
+        if rotation is None or edited:
+            # A playlist edited while its slot airs starts over in its new order.
             rotation = self._rotation_for(session, slot, key, expires_at=occurrence.end)
             self._rotations[key] = rotation
         chosen = self._choose(rotation, key, now)

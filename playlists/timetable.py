@@ -56,17 +56,7 @@ def create_playlist(
     rules: PlaylistRules = PlaylistRules(),
     fallback: bool = False,
 ) -> Playlist:
-    name = plain_text(name, what="the playlist's name", max_chars=120, error=TimetableError)
-    if len(recording_ids) > MAX_PLAYLIST_ITEMS:
-        raise TimetableError(f"a playlist holds at most {MAX_PLAYLIST_ITEMS} items")
-    if rules.mode not in (PlaylistMode.ORDERED, PlaylistMode.SHUFFLE):
-        raise TimetableError("mode must be 'ordered' or 'shuffle'")
-    if min(rules.jingle_every_items, rules.jingle_every_minutes, rules.no_repeat_minutes) < 0:
-        raise TimetableError("jingle and repeat rules cannot be negative")
-    known = set(session.scalars(select(Recording.id).where(Recording.id.in_(recording_ids))))
-    unknown = [rid for rid in recording_ids if rid not in known]
-    if unknown:
-        raise TimetableError(f"no such recordings: {', '.join(map(str, unknown))}")
+    name = check_playlist(session, name=name, recording_ids=recording_ids, rules=rules)
     playlist = Playlist(
         name=name,
         mode=rules.mode,
@@ -82,6 +72,25 @@ def create_playlist(
     if fallback:
         make_fallback(session, playlist.id)
     return playlist
+
+
+def check_playlist(
+    session: Session, *, name: str, recording_ids: Sequence[int], rules: PlaylistRules
+) -> str:
+    """The cleaned name, or `TimetableError`: the same limits for a new and an edited playlist.
+    The same recording may appear more than once (a song aired twice in a long programme)."""
+    name = plain_text(name, what="the playlist's name", max_chars=120, error=TimetableError)
+    if len(recording_ids) > MAX_PLAYLIST_ITEMS:
+        raise TimetableError(f"a playlist holds at most {MAX_PLAYLIST_ITEMS} items")
+    if rules.mode not in (PlaylistMode.ORDERED, PlaylistMode.SHUFFLE):
+        raise TimetableError("mode must be 'ordered' or 'shuffle'")
+    if min(rules.jingle_every_items, rules.jingle_every_minutes, rules.no_repeat_minutes) < 0:
+        raise TimetableError("jingle and repeat rules cannot be negative")
+    known = set(session.scalars(select(Recording.id).where(Recording.id.in_(recording_ids))))
+    unknown = list(dict.fromkeys(rid for rid in recording_ids if rid not in known))
+    if unknown:
+        raise TimetableError(f"no such recordings: {', '.join(map(str, unknown))}")
+    return name
 
 
 def make_fallback(session: Session, playlist_id: int) -> None:
