@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from audio.models import Recording
 from gateway.database import Database
+from playlists.models import ScheduleSlot
 
 PASSWORD = "correct horse battery"
 
@@ -72,3 +74,21 @@ def add_recordings(
         session.add_all(rows)
         session.flush()
         return [row.id for row in rows]
+
+
+def add_playlist_slot(
+    database: Database, playlist_id: int, start: datetime, duration_s: float
+) -> int:
+    """A one-off slot airing a playlist, written without the clash checks of the timetable."""
+    with database.session() as session:
+        slot = ScheduleSlot(
+            title="Franja",
+            playlist_id=playlist_id,
+            start=start,
+            timezone="America/Mexico_City",
+            duration_s=duration_s,
+            exdates=[],
+        )
+        session.add(slot)
+        session.flush()
+        return slot.id

@@ -20,7 +20,7 @@ from playlists.playlist_edit import (
     replace_playlist,
 )
 from playlists.timetable import PlaylistRules, TimetableError, create_playlist
-from tests.support import add_recordings
+from tests.support import add_playlist_slot, add_recordings
 
 
 def items_of(database: Database, playlist_id: int) -> list[int]:
@@ -83,18 +83,7 @@ def test_a_playlist_in_use_is_not_deleted_and_says_why(database: Database) -> No
     fallback_id = new_playlist(database, [a], fallback=True)
     used_id = new_playlist(database, [a])
     now = utcnow()
-    with database.session() as session:
-        slot = ScheduleSlot(
-            title="Mañana",
-            playlist_id=used_id,
-            start=now + timedelta(hours=2),
-            timezone="America/Mexico_City",
-            duration_s=600,
-            exdates=[],
-        )
-        session.add(slot)
-        session.flush()
-        slot_id = slot.id
+    slot_id = add_playlist_slot(database, used_id, now + timedelta(hours=2), 600)
     with pytest.raises(PlaylistInUse, match="fallback") as fallback, database.session() as s:
         delete_playlist(s, fallback_id, now=now)
     assert fallback.value.fallback
@@ -109,18 +98,7 @@ def test_deleting_says_what_went_with_it(database: Database) -> None:
     a, b = add_recordings(database, "a", "b")
     playlist_id = new_playlist(database, [a, b, a])
     now = utcnow()
-    with database.session() as session:
-        slot = ScheduleSlot(
-            title="Ayer",
-            playlist_id=playlist_id,
-            start=now - timedelta(days=1),
-            timezone="America/Mexico_City",
-            duration_s=600,
-            exdates=[],
-        )
-        session.add(slot)
-        session.flush()
-        slot_id = slot.id
+    slot_id = add_playlist_slot(database, playlist_id, now - timedelta(days=1), 600)
     with database.session() as session:
         removed = delete_playlist(session, playlist_id, now=now)
     assert (removed.name, removed.items, removed.past_slot_ids) == ("Mañanas", 3, [slot_id])
@@ -145,18 +123,7 @@ def test_the_order_the_operator_sets_is_the_order_that_airs(
     slot_playlist = new_playlist(database, [a, b, c])
     fallback = new_playlist(database, [a, b, c], fallback=True)
     now = utcnow()
-    with database.session() as session:
-        slot = ScheduleSlot(
-            title="Ahora",
-            playlist_id=slot_playlist,
-            start=now - timedelta(minutes=1),
-            timezone="America/Mexico_City",
-            duration_s=3600,
-            exdates=[],
-        )
-        session.add(slot)
-        session.flush()
-        slot_id = slot.id
+    slot_id = add_playlist_slot(database, slot_playlist, now - timedelta(minutes=1), 3600)
     planner = Planner(database, settings=settings, store=MediaStore(settings.media.dir))
     assert aired(planner, now, 2) == [a, b]
     with database.session() as session:
