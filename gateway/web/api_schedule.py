@@ -35,13 +35,20 @@ MAX_WINDOW = timedelta(days=62)
 Minutes = Annotated[int, Field(ge=0, le=1440)]
 
 
-class NewPlaylist(openapi.RequestModel):
+class PlaylistContent(openapi.RequestModel):
+    """A playlist's name, items and rules: the body of POST, and of PUT, which replaces all."""
+
     name: str = Field(max_length=120, pattern=openapi.NOT_BLANK)
-    items: list[Id] = Field(max_length=1000, description="recording ids, in playing order")
+    items: list[Id] = Field(
+        max_length=1000, description="recording ids, in playing order; repeats allowed"
+    )
     mode: PlaylistMode = PlaylistMode.ORDERED
     jingle_every_items: int = Field(default=0, ge=0, le=100)
     jingle_every_minutes: Minutes = 0
     no_repeat_minutes: Minutes = 0
+
+
+class NewPlaylist(PlaylistContent):
     fallback: bool = False
 
 
@@ -133,15 +140,16 @@ def new_playlist(body: NewPlaylist) -> ResponseReturnValue:
 @api_requires(ALL_ROLES)
 @openapi.operation("A playlist and its recordings in order", responses={200: PlaylistAnswer})
 def get_playlist(playlist_id: int) -> ResponseReturnValue:
-    playlist = _playlist(playlist_id)
-    return openapi.reply(
-        PlaylistAnswer(
-            id=playlist.id,
-            name=playlist.name,
-            mode=PlaylistMode(playlist.mode),
-            items=[item.recording_id for item in playlist.items],
-            fallback=playlist.is_fallback,
-        )
+    return openapi.reply(playlist_answer(_playlist(playlist_id)))
+
+
+def playlist_answer(playlist: Playlist) -> PlaylistAnswer:
+    return PlaylistAnswer(
+        id=playlist.id,
+        name=playlist.name,
+        mode=PlaylistMode(playlist.mode),
+        items=[item.recording_id for item in playlist.items],
+        fallback=playlist.is_fallback,
     )
 
 
