@@ -29,6 +29,28 @@ class IdConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+        if (min, max, signed, fixed_digits) == (1, MAX_ID, False, 0):
+            self.regex = ID_PATTERN
+
+
+def _up_to(limit: int) -> str:
+    """A regex for the decimal numbers 1..limit. Werkzeug answers 405 instead of 404 when a
+    path's id fails `to_python` and another method's route has the same path, so the
+    pattern itself must refuse ids out of range rather than `to_python`."""
+    digits = str(limit)
+    exact = []
+    for i, char in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(char) > low:
+            rest = len(digits) - i - 1
+            exact.append(
+                digits[:i] + f"[{low}-{int(char) - 1}]" + (rf"\d{{{rest}}}" if rest else "")
+            )
+    exact.append(digits)
+    return rf"0*(?:[1-9]\d{{0,{len(digits) - 2}}}|{'|'.join(exact)})"
+
+
+ID_PATTERN = _up_to(MAX_ID)
 
 
 def id_schema() -> dict[str, Any]:

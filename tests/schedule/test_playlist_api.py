@@ -104,12 +104,17 @@ def test_bad_changes_get_422_and_change_nothing(
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
-def test_a_missing_playlist_is_404(
-    client: FlaskClient, headers: dict[str, str], recordings: list[int], method: str
+@pytest.mark.parametrize("playlist_id", ["4242", "0", "9223372036854775808"])
+def test_a_missing_playlist_is_404_even_past_the_largest_id(
+    client: FlaskClient,
+    headers: dict[str, str],
+    recordings: list[int],
+    method: str,
+    playlist_id: str,
 ) -> None:
     body = {"name": "x", "items": recordings}
-    response = getattr(client, method)("/api/v1/playlists/4242", json=body, headers=headers)
-    assert response.status_code == 404
+    url = f"/api/v1/playlists/{playlist_id}"
+    assert getattr(client, method)(url, json=body, headers=headers).status_code == 404
 
 
 def test_delete_refuses_while_a_slot_or_the_fallback_needs_it_and_then_deletes(
