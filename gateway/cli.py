@@ -10,33 +10,18 @@ import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
-from typing import NoReturn
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from gateway import accounts, migrate
 from gateway.accounts import AccountError
+from gateway.cli_support import app_database, fail
+from gateway.cli_support import app_settings as app_settings  # for modules not moved yet
 from gateway.database import Database, utcnow
 from gateway.roles import Role
-from gateway.settings import ConfigError, Settings, load_settings
-
-
-def app_settings() -> Settings:
-    value: Settings = current_app.extensions["altavoz.settings"]
-    return value
-
-
-def app_database() -> Database:
-    value: Database = current_app.extensions["altavoz.database"]
-    return value
-
-
-def fail(message: str, status: int = 1) -> NoReturn:
-    """Stop the command with one line on stderr."""
-    click.echo(f"altavoz: {message}", err=True)
-    raise SystemExit(status)
+from gateway.settings import ConfigError, load_settings
 
 
 def bootstrap(database: Database) -> str | None:
@@ -158,6 +143,7 @@ def register_commands(app: Flask) -> None:
         web_command,
         worker_command,
     )
+    from gateway.playlist_commands import playlist_group
     from gateway.sms_commands import alert_group, sms_group
     from gateway.transcription_commands import models_group, transcribe_command
 
@@ -171,6 +157,7 @@ def register_commands(app: Flask) -> None:
         icecast_command,
         doctor_command,
         audio_group,
+        playlist_group,
         sms_group,
         alert_group,
         transcribe_command,

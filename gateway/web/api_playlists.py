@@ -6,6 +6,8 @@ without its playlist is refused with 409 and the reason, and nothing changes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
@@ -50,7 +52,7 @@ class PlaylistPatch(openapi.RequestModel):
     body=PlaylistContent,
     responses={200: PlaylistAnswer},
 )
-def replace(playlist_id: int, body: PlaylistContent) -> ResponseReturnValue:
+def put_playlist(playlist_id: int, body: PlaylistContent) -> ResponseReturnValue:
     rules = PlaylistRules(
         mode=body.mode,
         jingle_every_items=body.jingle_every_items,
@@ -67,17 +69,13 @@ def replace(playlist_id: int, body: PlaylistContent) -> ResponseReturnValue:
     body=PlaylistPatch,
     responses={200: PlaylistAnswer},
 )
-def patch(playlist_id: int, body: PlaylistPatch) -> ResponseReturnValue:
-    rules = None
-    given = body.model_dump(exclude_unset=True, exclude={"name", "items"})
-    if given:
-        current = rules_of(_existing(playlist_id))
-        rules = PlaylistRules(
-            mode=body.mode or current.mode,
-            jingle_every_items=int(_or(body.jingle_every_items, current.jingle_every_items)),
-            jingle_every_minutes=_or(body.jingle_every_minutes, current.jingle_every_minutes),
-            no_repeat_minutes=_or(body.no_repeat_minutes, current.no_repeat_minutes),
-        )
+def patch_playlist(playlist_id: int, body: PlaylistPatch) -> ResponseReturnValue:
+    given = {
+        field: value
+        for field, value in body.model_dump(exclude={"name", "items"}).items()
+        if value is not None
+    }
+    rules = replace(rules_of(_existing(playlist_id)), **given) if given else None
     return _change(playlist_id, name=body.name, items=body.items, rules=rules)
 
 
@@ -88,7 +86,7 @@ def patch(playlist_id: int, body: PlaylistPatch) -> ResponseReturnValue:
     responses={204: None},
     errors=(409,),
 )
-def delete(playlist_id: int) -> ResponseReturnValue:
+def remove_playlist(playlist_id: int) -> ResponseReturnValue:
     db = db_session()
     try:
         removed = delete_playlist(db, playlist_id, now=utcnow())
@@ -140,7 +138,3 @@ def _existing(playlist_id: int) -> Playlist:
         return get_playlist(db_session(), playlist_id)
     except PlaylistMissing as exc:
         raise ApiError(404, str(exc)) from None
-
-
-def _or(value: float | None, current: float) -> float:
-    return current if value is None else value
