@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         library,
         onair,
         panel,
+        playlist_pages,
         schedule,
         subscribers,
         voice,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(onair.blueprint)
     app.register_blueprint(alerts.blueprint)
     app.register_blueprint(schedule.blueprint)
+    app.register_blueprint(playlist_pages.blueprint)
     app.register_blueprint(library.blueprint)
     app.register_blueprint(voice.blueprint)
     app.register_blueprint(voice_audio.blueprint)

@@ -17,7 +17,6 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TimeField,
 )
@@ -79,7 +78,6 @@ class SlotForm(FlaskForm):
 
 class PlaylistForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
-    items = SelectMultipleField(_l("Recordings, in order"), choices=[], validate_choice=False)
     mode = SelectField(_l("Order"), choices=_order_choices)
     jingle_every_items = IntegerField(
         _l("A jingle every N items"), default=0, validators=[Optional(), NumberRange(0, 100)]
@@ -208,10 +206,6 @@ def _playlists_page(
     form: PlaylistForm, import_form: ImportForm, status: int = 200, **extra: object
 ) -> ResponseReturnValue:
     db = db_session()
-    form.items.choices = [
-        (str(r.id), r.title)
-        for r in db.scalars(select(Recording).order_by(Recording.title).limit(500))
-    ]
     playlists = list(db.scalars(select(Playlist).order_by(Playlist.name)))
     return render_template(
         "schedule/playlists.html", form=form, import_form=import_form, playlists=playlists, **extra
@@ -235,7 +229,7 @@ def add_playlist() -> ResponseReturnValue:
         playlist = create_playlist(
             db,
             name=form.name.data or "",
-            recording_ids=[int(i) for i in form.items.data or [] if i.isdigit()],
+            recording_ids=[],
             rules=PlaylistRules(
                 mode=form.mode.data or PlaylistMode.ORDERED,
                 jingle_every_items=form.jingle_every_items.data or 0,
@@ -250,7 +244,7 @@ def add_playlist() -> ResponseReturnValue:
     _audit("playlist.create", f"playlist {playlist.id}")
     db.commit()
     flash(_("Playlist %(name)s created.", name=playlist.name))
-    return redirect(url_for("schedule.playlists"))
+    return redirect(url_for("playlist_pages.detail", playlist_id=playlist.id), code=303)
 
 
 @blueprint.post("/playlists/import")
