@@ -139,8 +139,12 @@ def change_items(playlist_id: int) -> ResponseReturnValue:
         if not 0 <= index < len(ids) or str(ids[index]) != expected:
             flash(_("The playlist changed meanwhile; nothing was moved. Look again."))
             return _back(playlist_id)
+        target = request.form.get("to", "")
         if action in STEPS:
             new_ids = moved(ids, index, STEPS[action])
+        elif action == "move" and target.isdigit() and int(target) < len(ids):
+            new_ids = ids[:index] + ids[index + 1 :]
+            new_ids.insert(int(target), ids[index])
         elif action == "remove":
             new_ids = ids[:index] + ids[index + 1 :]
         else:

@@ -45,16 +45,22 @@ def test_an_operator_builds_and_reorders_a_playlist_in_the_order_chosen(
         )
         assert added.status_code == 303
     assert order(database, playlist_id) == [c, a, b]
-    moves = [("down", 0, c), ("up", 2, b), ("remove", 0, a)]
-    for action, index, recording in moves:
+    moves = [("down", 0, c, ""), ("up", 2, b, ""), ("remove", 0, a, ""), ("move", 0, b, "1")]
+    for action, index, recording, to in moves:
         response = client.post(
             f"{url}/items",
-            data={"csrf_token": token, "action": action, "index": index, "recording": recording},
+            data={
+                "csrf_token": token,
+                "action": action,
+                "index": index,
+                "recording": recording,
+                "to": to,
+            },
         )
         assert response.status_code == 303
-    assert order(database, playlist_id) == [b, c]
+    assert order(database, playlist_id) == [c, b]
     page = client.get(url, headers={"Accept-Language": "es"}).get_data(as_text=True)
-    assert titles_on_page(page) == ["Brisa", "Cerro"]
+    assert titles_on_page(page) == ["Cerro", "Brisa"]
     assert "Subir" in page and "Se reproducen en este orden." in page
 
 
