@@ -6,6 +6,7 @@ running this are radio operators, not Python programmers.
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
 from datetime import timedelta
@@ -17,7 +18,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from gateway import accounts, migrate
-from gateway.accounts import AccountError
+from gateway.accounts import AccountError, Actor
 from gateway.database import Database, utcnow
 from gateway.roles import Role
 from gateway.settings import ConfigError, Settings, load_settings
@@ -31,6 +32,11 @@ def app_settings() -> Settings:
 def app_database() -> Database:
     value: Database = current_app.extensions["altavoz.database"]
     return value
+
+
+def cli_actor() -> Actor:
+    """Who the audit log names for a change made from a shell: the system user running it."""
+    return Actor(id=None, name=f"cli:{getpass.getuser()}")
 
 
 def fail(message: str, status: int = 1) -> NoReturn:
