@@ -20,6 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from gateway import accounts, migrate
 from gateway.accounts import AccountError, Actor
 from gateway.database import Database, utcnow
+from gateway.folders import make_folders
 from gateway.roles import Role
 from gateway.settings import ConfigError, Settings, load_settings
 
@@ -46,7 +47,12 @@ def fail(message: str, status: int = 1) -> NoReturn:
 
 
 def bootstrap(database: Database) -> str | None:
-    """Migrate the schema and make sure an admin exists; return a new admin's password."""
+    """Make the configured folders, migrate the schema and make sure an admin exists; return a
+    new admin's password."""
+    try:
+        make_folders(app_settings())
+    except OSError as exc:
+        fail(f"cannot create the folder {exc.filename}: {exc.strerror or exc}")
     migrate.upgrade(database)
     with database.session() as session:
         return accounts.ensure_first_admin(session)
