@@ -6,7 +6,6 @@ the good ones are still imported, and the command exits non-zero if any file was
 
 from __future__ import annotations
 
-import getpass
 import os
 from pathlib import Path
 
@@ -18,12 +17,7 @@ from audio.errors import AudioError
 from audio.metadata import KINDS, MetadataError, parse_metadata, title_from_filename
 from audio.storage import MediaStore
 from gateway import migrate
-from gateway.accounts import Actor
-from gateway.cli import app_database, app_settings, fail
-
-
-def _cli_actor() -> Actor:
-    return Actor(id=None, name=f"cli:{getpass.getuser()}")
+from gateway.cli_support import app_database, app_settings, cli_actor, fail
 
 
 @click.group("audio")
@@ -58,7 +52,7 @@ def audio_import(
     database = app_database()
     migrate.upgrade(database)
     store = MediaStore(settings.media.dir)
-    actor = _cli_actor()
+    actor = cli_actor()
     refused = 0
     for path in files:
         shown = click.format_filename(path)

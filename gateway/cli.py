@@ -18,25 +18,10 @@ from flask.cli import FlaskGroup, with_appcontext
 from gateway import accounts, migrate
 from gateway.accounts import AccountError
 from gateway.cli_support import app_database, fail
-from gateway.cli_support import app_settings as app_settings  # for modules not moved yet
-from gateway.database import Database, utcnow
+from gateway.database import utcnow
+from gateway.first_run import announce_first_admin, bootstrap
 from gateway.roles import Role
 from gateway.settings import ConfigError, load_settings
-
-
-def bootstrap(database: Database) -> str | None:
-    """Migrate the schema and make sure an admin exists; return a new admin's password."""
-    migrate.upgrade(database)
-    with database.session() as session:
-        return accounts.ensure_first_admin(session)
-
-
-def announce_first_admin(password: str | None) -> None:
-    if password:
-        click.echo(
-            "\n  First admin created.  User: admin   One-time password: "
-            f"{password}\n  Good for one login: the panel then asks for a password of your own.\n"
-        )
 
 
 @click.command("init")

@@ -11,8 +11,9 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from gateway.cli import announce_first_admin, app_database, app_settings, bootstrap, fail
+from gateway.cli_support import app_database, app_settings, fail
 from gateway.doctor import Outcome, run_checks
+from gateway.first_run import announce_first_admin, bootstrap
 from gateway.supervisor import ChildSpec, Supervisor
 from gateway.workers import WorkerKind, build_worker, process_count
 

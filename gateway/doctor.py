@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from gateway import migrate
 from gateway.database import Database
+from gateway.folders import write_problem
 from gateway.settings import Settings
 
 
@@ -132,6 +133,16 @@ def models_check(settings: Settings, database: Database) -> CheckResult:
             f"(altavoz models add ZIP --lang {default})",
         )
     return CheckResult("models", Outcome.OK, f"Vosk models for {', '.join(languages)}")
+
+
+@check
+def inbox_check(settings: Settings, database: Database) -> CheckResult:
+    """Voice messages dropped in an inbox the workers cannot write to are never taken in."""
+    inbox = settings.media.inbox
+    problem = write_problem(inbox)
+    if problem is not None:
+        return CheckResult("inbox", Outcome.FAIL, problem)
+    return CheckResult("inbox", Outcome.OK, f"{inbox} is writable")
 
 
 def run_checks(settings: Settings, database: Database) -> Iterator[CheckResult]:

@@ -89,6 +89,10 @@ class StreamSettings(_Section):
     soundcard: bool = False
     slot_start: Literal["cut", "fade"] = "fade"
     fade_s: float = Field(2.0, ge=0.0, le=30.0)
+    name: str = Field("", max_length=200)
+    description: str = Field("Radio comunitaria", min_length=1, max_length=500)
+    genre: str = Field("Community", min_length=1, max_length=100)
+    url: str = Field("", max_length=500)
 
     @field_validator("icecast_url")
     @classmethod

@@ -8,7 +8,6 @@ on a machine where only the command line is used.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import time
 from collections.abc import Iterator
@@ -18,7 +17,6 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from gateway.accounts import Actor
 from gateway.alerts import (
     AlertError,
     AlertRequest,
@@ -26,7 +24,7 @@ from gateway.alerts import (
     reach_warnings,
     unreached_regions,
 )
-from gateway.cli import app_database, app_settings, fail
+from gateway.cli_support import app_database, app_settings, cli_actor, fail
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.worker import live_heartbeats
@@ -42,10 +40,6 @@ BIND_WAIT_S = 12.0
 connect and response timeout (10 s), which then reports the fault itself."""
 WAIT_POLL_S = 0.2
 WAITING_STATES = (SegmentState.QUEUED, SegmentState.SUBMITTING)
-
-
-def _cli_actor() -> Actor:
-    return Actor(id=None, name=f"cli:{getpass.getuser()}")
 
 
 @click.group("sms")
@@ -142,7 +136,7 @@ def alert_send(text: str, regions: tuple[str, ...], air: bool, by_sms: bool) -> 
     with database.session() as session:
         try:
             alert = create_alert(
-                session, request, settings=settings, actor=_cli_actor(), now=utcnow()
+                session, request, settings=settings, actor=cli_actor(), now=utcnow()
             )
         except AlertError as exc:
             session.rollback()

@@ -310,7 +310,9 @@ class PlayoutEngine:
         # Taken before play(): libVLC may already be sending the item while play() returns
         # (stopping the previous input takes a while under load).
         switched_at = time.monotonic()
-        self._vlc.play(item.path, start_s=start_s)
+        self._vlc.play(
+            item.path, start_s=start_s, title=item.title or self.settings.output.stream_name
+        )
         self._on_air = OnAir(
             item,
             probe.duration_s,
@@ -323,7 +325,7 @@ class PlayoutEngine:
         return True
 
     def _air_silence(self) -> None:
-        self._vlc.play(self._silence)
+        self._vlc.play(self._silence, title=self.settings.output.stream_name)
         self._on_air = OnAir(None, self.settings.silence_s, announced=True)
         if not self._silent:
             self._silent = True

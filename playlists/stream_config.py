@@ -38,5 +38,8 @@ def output_settings(settings: Settings) -> OutputSettings:
         stream_format=StreamFormat(stream.format),
         bitrate_kbps=stream.bitrate,
         soundcard=stream.soundcard,
-        stream_name=settings.station.name,
+        stream_name=stream.name or settings.station.name,
+        stream_description=stream.description,
+        stream_genre=stream.genre,
+        stream_url=stream.url or f"{stream.icecast_url}{stream.mount}",
     )

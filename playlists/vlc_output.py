@@ -35,6 +35,8 @@ from typing import Any
 
 import vlc
 
+from playlists.stream_title import TitleSender, TitleTarget
+
 logger = logging.getLogger(__name__)
 
 OutputFaultHandler = Callable[[str], None]
@@ -73,6 +75,9 @@ class OutputSettings:
     channels: int = 2
     soundcard: bool = False
     stream_name: str = "Altavoz"
+    stream_description: str = ""
+    stream_genre: str = ""
+    stream_url: str = ""
 
 
 def sout_chain(settings: OutputSettings) -> str:
@@ -96,7 +101,16 @@ def instance_args(settings: OutputSettings) -> list[str]:
     """libVLC options: no video, no console noise, the keep and pacing options."""
     args = ["--no-video", "--quiet", "--no-stats", "--sout-keep", "--file-caching=100"]
     args.extend(_CODECS[settings.stream_format].instance_args)
-    args.append(f"--sout-shout-name={settings.stream_name}")
+    # What Icecast shows as the stream's name, description, genre and URL; left out, VLC
+    # announces itself ("Live stream from VLC media player", videolan.org). An empty value
+    # crashes libVLC 3.0 (segmentation fault on connecting), so it is left out instead.
+    announced = {
+        "name": settings.stream_name,
+        "description": settings.stream_description,
+        "genre": settings.stream_genre,
+        "url": settings.stream_url,
+    }
+    args.extend(f"--sout-shout-{key}={value}" for key, value in announced.items() if value)
     if not settings.soundcard:
         args.append("--aout=dummy")
     return args
@@ -181,6 +195,18 @@ class VlcOutput:
             raise RuntimeError("libVLC could not start (is libvlc5 installed?)")
         self._log = VlcLog(self._instance, on_output_fault)
         self._player = self._instance.media_player_new()
+        self._titles = (
+            TitleSender(
+                TitleTarget(
+                    base_url=f"http://{settings.host}:{settings.port}",
+                    mount=settings.mount,
+                    source_user=settings.source_user,
+                    source_password=settings.source_password,
+                )
+            )
+            if settings.stream_format is StreamFormat.MP3
+            else None
+        )
 
     def probe(self, path: Path, *, timeout_s: float = 3.0) -> Probe:
         """Parse the file locally so a corrupt or missing file is skipped before it airs."""
@@ -200,8 +226,9 @@ class VlcOutput:
             return Probe(False, 0.0, "no decodable audio track")
         return Probe(True, max(media.get_duration(), 0) / 1000.0)
 
-    def play(self, path: Path, *, start_s: float = 0.0) -> None:
-        """Switch to `path` on the kept stream output (no stop, so no reconnection)."""
+    def play(self, path: Path, *, start_s: float = 0.0, title: str | None = None) -> None:
+        """Switch to `path` on the kept stream output (no stop, so no reconnection); `title`
+        becomes the stream's title (see `playlists.stream_title`), None leaves it as it was."""
         options = [f":sout={self._chain}", ":sout-keep"]
         if start_s > 0:
             options.extend((f":start-time={start_s:.3f}", SEEK_DEMUX))
@@ -210,6 +237,8 @@ class VlcOutput:
         self._player.set_media(media)
         if self._player.play() != 0:
             raise RuntimeError(f"libVLC refused to play {path}")
+        if title is not None and self._titles is not None:
+            self._titles.send(title)
 
     def state(self) -> vlc.State:
         return self._player.get_state()
@@ -219,6 +248,8 @@ class VlcOutput:
 
     def reconnect(self) -> None:
         """Drop the kept output (and its source connection); the next play opens a new one."""
+        if self._titles is not None:
+            self._titles.forget()
         self._player.stop()
         self._player.release()
         self._player = self._instance.media_player_new()
@@ -235,6 +266,8 @@ class VlcOutput:
             return False
 
     def close(self) -> None:
+        if self._titles is not None:
+            self._titles.close()
         self._player.stop()
         self._player.release()
         self._log.close()

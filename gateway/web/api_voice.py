@@ -15,13 +15,13 @@ from flask import request
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
-from audio import moderation, voice_messages
+from audio import moderation, transcription_retry, voice_messages
 from audio.errors import AudioError, Problem
 from audio.languages import LanguageError
 from audio.models import Moderation, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import MediaStore
 from gateway.database import utcnow
-from gateway.roles import ALL_ROLES
+from gateway.roles import ALL_ROLES, MODERATION
 from gateway.visibility import VoiceAccess, voice_access
 from gateway.web import openapi
 from gateway.web.access import current_actor, current_role, db_session, personal_data, settings
@@ -169,3 +169,24 @@ def get_voice_message(message_id: int) -> ResponseReturnValue:
     if message is None or not _access().sees(message):
         raise ApiError(404, f"there is no voice message {message_id}")
     return openapi.reply(VoiceMessageAnswer.model_validate(message.as_json()))
+
+
+@blueprint.post("/voice-messages/<int:message_id>/retry")
+@api_requires(MODERATION)
+@openapi.operation(
+    "Queue a voice message whose transcription failed again (e.g. once its language's Vosk "
+    "model is installed); 409 when it has not failed",
+    responses={202: Queued},
+    errors=(409,),
+)
+def retry_voice_message(message_id: int) -> ResponseReturnValue:
+    db = db_session()
+    message = db.get(VoiceMessage, message_id)
+    if message is None or not _access().sees(message):
+        raise ApiError(404, f"there is no voice message {message_id}")
+    try:
+        transcription_retry.retry(db, message, actor=current_actor())
+    except transcription_retry.NotFailed as exc:
+        raise ApiError(409, str(exc), code="not_failed") from None
+    db.commit()
+    return openapi.reply(Queued(id=message.id, status=TranscriptionStatus(message.status)), 202)

@@ -28,7 +28,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FileField, HiddenField, StringField, TextAreaField
 from wtforms.validators import Length
 
-from audio import library, moderation, voice_messages
+from audio import library, moderation, transcription_retry, voice_messages
 from audio.errors import AudioError
 from audio.ffmpeg import ToolMissing
 from audio.languages import LanguageError
@@ -269,6 +269,25 @@ def correct(message_id: int) -> ResponseReturnValue:
         return _detail_page(message, form), 400
     db.commit()
     flash(_("Transcript saved.") if changed else _("Nothing changed."))
+    return _back(message)
+
+
+@blueprint.post("/<int:message_id>/retry")
+@requires(MODERATION)
+@personal_data
+def retry(message_id: int) -> ResponseReturnValue:
+    """Queue a failed transcription again, e.g. once the language's model is installed."""
+    message = message_or_404(message_id)
+    if not ConfirmForm().validate_on_submit():
+        return _expired_form(message)
+    db = db_session()
+    try:
+        transcription_retry.retry(db, message, actor=current_actor())
+    except transcription_retry.NotFailed:
+        flash(_("Only a message whose transcription failed can be retried."))
+        return _back(message)
+    db.commit()
+    flash(_("Voice message %(id)d is queued for transcription again.", id=message.id))
     return _back(message)
 
 

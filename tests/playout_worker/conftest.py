@@ -28,6 +28,7 @@ def on_icecast(root: Path, icecast: IcecastServer, **sections: dict[str, Any]) -
         "mount": MOUNT,
         "source_password": SOURCE_PASSWORD,
         "admin_password": ADMIN_PASSWORD,
+        **sections.pop("stream", {}),
     }
     return station_settings(root, stream=stream, **sections)
 
@@ -63,11 +64,12 @@ class Running:
 
 
 @pytest.fixture
-def run_worker(station: tuple[Settings, Database]) -> Iterator[Callable[[], Running]]:
+def run_worker_for() -> Iterator[Callable[[Settings, Database], Running]]:
+    """Start a playout worker for a station; every one started is stopped at the end."""
     started: list[Running] = []
 
-    def start() -> Running:
-        running = Running(PlayoutWorker(*station))
+    def start(settings: Settings, database: Database) -> Running:
+        running = Running(PlayoutWorker(settings, database))
         started.append(running)
         return running
 
@@ -75,3 +77,10 @@ def run_worker(station: tuple[Settings, Database]) -> Iterator[Callable[[], Runn
     for running in started:
         if running.thread.is_alive():
             running.stop()
+
+
+@pytest.fixture
+def run_worker(
+    station: tuple[Settings, Database], run_worker_for: Callable[[Settings, Database], Running]
+) -> Callable[[], Running]:
+    return lambda: run_worker_for(*station)
