@@ -117,8 +117,9 @@ def test_the_panel_offers_retry_to_moderators_on_a_failed_message(
         f"{page}/retry", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True
     )
     assert done.status_code == 200
-    assert f"Voice message {message_id} is queued for transcription again." in done.get_data(
-        as_text=True
+    assert (
+        f"El mensaje de voz {message_id} está otra vez en cola para transcribirse."
+        in done.get_data(as_text=True)
     )
     assert f"/voice/{message_id}/retry" not in done.get_data(as_text=True)
     real_worker()
