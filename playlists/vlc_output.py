@@ -223,14 +223,16 @@ class VlcOutput:
         self._player.release()
         self._player = self._instance.media_player_new()
 
-    def reachable(self, *, timeout_s: float = 1.0) -> bool:
-        """Whether Icecast accepts TCP now: libVLC's shout output blocks its input thread
-        for half a minute when it cannot connect, so we only connect to a live server."""
+    def reachable(self, *, timeout_s: float = 0.5) -> bool:
+        """Whether Icecast answers HTTP now: libVLC's shout output blocks its input thread
+        for half a minute when it cannot connect (or a server still starting accepts the
+        connection but never answers the login), so we only connect to a live server."""
         try:
             with socket.create_connection(
                 (self.settings.host, self.settings.port), timeout=timeout_s
-            ):
-                return True
+            ) as connection:
+                connection.sendall(b"GET /status-json.xsl HTTP/1.0\r\n\r\n")
+                return connection.recv(5) == b"HTTP/"
         except OSError:
             return False
 
