@@ -45,6 +45,9 @@ class _Child:
 STEADY_S = 5.0
 """A child that ran this long before it died is restarted without delay."""
 
+LAST_GRACE_S = 5.0
+"""Time left to the children stopped last (Icecast) however long the others took."""
+
 BACKOFF_RESET_S = 60.0
 """After running this long, earlier quick deaths no longer lengthen the delay."""
 
@@ -105,6 +108,8 @@ class Supervisor:
         deadline = time.monotonic() + self.grace_s
         seen = self._stop_requested
         for last in (False, True):
+            if last:
+                deadline = max(deadline, time.monotonic() + LAST_GRACE_S)
             for child in self._running():
                 assert child.process is not None
                 if child.spec.stop_last == last:

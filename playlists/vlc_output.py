@@ -142,6 +142,9 @@ class VlcLog:
     def __init__(self, instance: vlc.Instance, on_output_fault: OutputFaultHandler) -> None:
         self._instance = instance
         self._on_output_fault = on_output_fault
+        self.closing = False
+        """Set while the output shuts down: the shout output then fails its last writes
+        ('cannot write to stream'), which is expected, so it is neither an error nor a fault."""
         self._callback = vlc.CallbackDecorators.LogCb(self._receive)
         instance.log_set(self._callback, None)
 
@@ -160,9 +163,10 @@ class VlcLog:
         _LOG_CONTEXT(context, ctypes.byref(module), None, None)
         name = (module.value or b"?").decode(errors="replace")
         text = buffer.value.decode(errors="replace")
-        logger.log(
-            logging.ERROR if level >= _VLC_ERROR else logging.DEBUG, "vlc %s: %s", name, text
-        )
+        error = level >= _VLC_ERROR and not self.closing
+        logger.log(logging.ERROR if error else logging.DEBUG, "vlc %s: %s", name, text)
+        if self.closing:
+            return
         if name == _SHOUT_MODULE and not any(noise in text for noise in _SHOUT_NOISE):
             self._on_output_fault(text)
 
@@ -237,6 +241,7 @@ class VlcOutput:
             return False
 
     def close(self) -> None:
+        self._log.closing = True
         self._player.stop()
         self._player.release()
         self._log.close()
