@@ -9,10 +9,10 @@ air command waiting, or does not exist at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from audio.models import Recording
@@ -21,11 +21,16 @@ from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
+from gateway.worker import WorkerHeartbeat
 from playlists.models import AsRunEntry, CommandKind, PlayoutCommand
 from sms import subscribers
 from sms.compose import ComposeError, Composition, compose
 from sms.models import OutboundMessage, OutboundSegment, SegmentState
 from sms.outbox import counts_by_state
+
+SMS_OFF = "SMS is off: smpp.enabled is false in the configuration; send the alert on air only"
+SMS_WORKER_STALE = timedelta(seconds=30)
+"""An SMS worker whose heartbeat is older than this is not sending anything."""
 
 MAX_ALERT_CHARS = 1000
 MAX_ALERT_REGIONS = 100
@@ -92,7 +97,12 @@ def create_alert(
     now: datetime,
     smart: bool | None = None,
 ) -> Alert:
-    """Validate, then queue every SMS and the air command; raises AlertError on bad input."""
+    """Validate, then queue every SMS and the air command; raises AlertError on bad input.
+
+    SMS is refused while SMPP is off: messages queued then would wait for a link nobody will
+    open, and an alert reported as sent must have been able to go."""
+    if AlertChannel.SMS in request.channels and not settings.smpp.enabled:
+        raise AlertError(SMS_OFF)
     if AlertChannel.SMS in request.channels and not request.regions:
         raise AlertError("an SMS alert needs at least one region ('*' for every region)")
     if request.audio_recording_id is not None and (
@@ -214,7 +224,24 @@ def reach_warnings(unreached: list[str]) -> list[str]:
     ]
 
 
-def alert_status(session: Session, alert: Alert) -> dict[str, Any]:
+def sms_blocked(session: Session, settings: Settings, *, now: datetime) -> str | None:
+    """Why queued SMS cannot go out now ('sms_off', 'no_sms_worker'), or None when they can:
+    shown on an alert so 'sending' is not said of messages that nothing will send."""
+    if not settings.smpp.enabled:
+        return "sms_off"
+    live = session.scalar(
+        select(func.count(WorkerHeartbeat.id)).where(
+            WorkerHeartbeat.kind == "sms",
+            WorkerHeartbeat.state != "stopped",
+            WorkerHeartbeat.beat_at >= now - SMS_WORKER_STALE,
+        )
+    )
+    return None if live else "no_sms_worker"
+
+
+def alert_status(
+    session: Session, alert: Alert, *, settings: Settings, now: datetime
+) -> dict[str, Any]:
     sms = {"recipients": alert.recipients, **counts_by_state(session, alert_id=alert.id)}
     played = session.scalars(
         select(AsRunEntry.started_at)
@@ -231,6 +258,7 @@ def alert_status(session: Session, alert: Alert) -> dict[str, Any]:
         air_pending = command is not None and command.done_at is None
     sms_pending = sms["queued"] + sms["submitted"] > 0
     status = "sending" if (sms_pending or air_pending) else "completed"
+    blocked = sms_blocked(session, settings, now=now) if sms["queued"] > 0 else None
     return {
         "id": alert.id,
         "status": status,
@@ -239,5 +267,6 @@ def alert_status(session: Session, alert: Alert) -> dict[str, Any]:
         "channels": alert.channels,
         "created_at": alert.created_at.isoformat(),
         "sms": sms,
+        "sms_blocked": blocked,
         "air": {"played_at": [moment.isoformat() for moment in played]},
     }

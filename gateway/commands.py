@@ -34,7 +34,7 @@ def serve_command(host: str | None, port: int | None) -> None:
     port = port or settings.web.port
     specs = [ChildSpec("web", _self_argv("web", "--host", host, "--port", str(port)))]
     if settings.stream.runs_local_icecast:
-        specs.append(ChildSpec("icecast", _self_argv("icecast")))
+        specs.append(ChildSpec("icecast", _self_argv("icecast"), stop_last=True))
     for kind in WorkerKind:
         count = process_count(kind, settings)
         name = kind.value if count == 1 else f"{kind.value}-{{}}"

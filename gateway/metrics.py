@@ -46,14 +46,19 @@ def _core_metrics(session: Session) -> Iterator[Metric]:
     done = CounterMetricFamily(
         "altavoz_worker_items", "Items finished by live workers", labels=["kind", "result"]
     )
+    # One sample per kind, summed over its live processes: Prometheus refuses a scrape that
+    # repeats a label set, and two transcription workers are the normal case.
     alive: dict[str, int] = {}
+    items: dict[tuple[str, str], int] = {}
     for beat in session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.state != "stopped")):
         if beat.beat_at >= cutoff:
             alive[beat.kind] = alive.get(beat.kind, 0) + 1
-            done.add_metric([beat.kind, "done"], beat.items_done)
-            done.add_metric([beat.kind, "failed"], beat.items_failed)
+            for result, count in (("done", beat.items_done), ("failed", beat.items_failed)):
+                items[beat.kind, result] = items.get((beat.kind, result), 0) + count
     for kind, count in sorted(alive.items()):
         up.add_metric([kind], count)
+    for (kind, result), count in sorted(items.items()):
+        done.add_metric([kind, result], count)
     yield up
     yield done
 

@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 class ChildSpec:
     name: str
     argv: Sequence[str]
+    stop_last: bool = False
+    """Told to stop only once the others have ended: the local Icecast, so the playout worker
+    never loses its stream mid-write (`cannot write to stream`) while shutting down."""
 
 
 @dataclass
@@ -41,6 +44,9 @@ class _Child:
 
 STEADY_S = 5.0
 """A child that ran this long before it died is restarted without delay."""
+
+LAST_GRACE_S = 5.0
+"""Time left to the children stopped last (Icecast) however long the others took."""
 
 BACKOFF_RESET_S = 60.0
 """After running this long, earlier quick deaths no longer lengthen the delay."""
@@ -99,13 +105,21 @@ class Supervisor:
         return [c for c in self.children if c.process is not None and c.process.poll() is None]
 
     def _shutdown(self) -> int:
-        for child in self._running():
-            assert child.process is not None
-            child.process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + self.grace_s
         seen = self._stop_requested
-        while self._running() and time.monotonic() < deadline and self._stop_requested == seen:
-            time.sleep(0.1)
+        for last in (False, True):
+            if last:
+                deadline = max(deadline, time.monotonic() + LAST_GRACE_S)
+            for child in self._running():
+                assert child.process is not None
+                if child.spec.stop_last == last:
+                    child.process.send_signal(signal.SIGTERM)
+            while (
+                any(c.spec.stop_last == last for c in self._running())
+                and time.monotonic() < deadline
+                and self._stop_requested == seen
+            ):
+                time.sleep(0.1)
         for child in self._running():
             assert child.process is not None
             log.warning("supervisor: killing %s", child.spec.name)

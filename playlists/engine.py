@@ -74,6 +74,8 @@ class PlayoutEngine:
         self._on_air: OnAir | None = None
         self._plan = AirPlan()
         self._reconnect: Reconnect | None = None
+        self._linked = False
+        """Whether libVLC's output has a server to talk to: false at start and after a fault."""
         self._silent = False
         self._resume_after = 0.0
         self._silence = settings.work_dir / "silence.wav"
@@ -276,6 +278,8 @@ class PlayoutEngine:
         and what the alert interrupted does not come back (the slot would have cut it). An
         item preloaded before a slot began (due to end at its start) is dropped, not aired
         for a moment after the slot's first item."""
+        if not self._icecast_answers():
+            return
         now = self._clock()
         stale = self._plan.preloaded
         if stale is not None and stale[0].cut_at is not None and stale[0].cut_at <= now:
@@ -388,6 +392,9 @@ class PlayoutEngine:
 
     def _do_preempt(self, request: Request) -> None:
         assert request.item is not None
+        if not self._icecast_answers():
+            self._plan.resume.append((request.item, 0.0))
+            return
         probe = self._vlc.probe(request.item.path)
         if not probe.playable:
             self._fail(request.item, probe.reason)
@@ -425,9 +432,24 @@ class PlayoutEngine:
         self._emit(EventKind.OUTPUT_FAULT, self.now_playing, reason=reason)
         self._interrupt("output fault")
         self._vlc.reconnect()
+        self._linked = False
         while not self._fault.empty():
             self._fault.get_nowait()
         self._reconnect = Reconnect(time.monotonic(), self.settings.reconnect_first_s)
+
+    def _icecast_answers(self) -> bool:
+        """Check Icecast answers before libVLC first opens its stream: libVLC's shout output
+        retries a dead server inside its own threads, and stopping the player then blocks
+        the engine thread (and `stop()`) for as long as it keeps trying. When Icecast is
+        silent, wait in the reconnecting state, which `stop()` can always interrupt."""
+        if self._linked:
+            return True
+        if self._vlc.reachable():
+            self._linked = True
+            return True
+        if self._reconnect is None:
+            self._reconnect = Reconnect(time.monotonic(), self.settings.reconnect_first_s)
+        return False
 
     def _try_reconnect(self) -> None:
         pending = self._reconnect

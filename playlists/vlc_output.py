@@ -156,6 +156,9 @@ class VlcLog:
     def __init__(self, instance: vlc.Instance, on_output_fault: OutputFaultHandler) -> None:
         self._instance = instance
         self._on_output_fault = on_output_fault
+        self.closing = False
+        """Set while the output shuts down: the shout output then fails its last writes
+        ('cannot write to stream'), which is expected, so it is neither an error nor a fault."""
         self._callback = vlc.CallbackDecorators.LogCb(self._receive)
         instance.log_set(self._callback, None)
 
@@ -174,9 +177,10 @@ class VlcLog:
         _LOG_CONTEXT(context, ctypes.byref(module), None, None)
         name = (module.value or b"?").decode(errors="replace")
         text = buffer.value.decode(errors="replace")
-        logger.log(
-            logging.ERROR if level >= _VLC_ERROR else logging.DEBUG, "vlc %s: %s", name, text
-        )
+        error = level >= _VLC_ERROR and not self.closing
+        logger.log(logging.ERROR if error else logging.DEBUG, "vlc %s: %s", name, text)
+        if self.closing:
+            return
         if name == _SHOUT_MODULE and not any(noise in text for noise in _SHOUT_NOISE):
             self._on_output_fault(text)
 
@@ -254,20 +258,23 @@ class VlcOutput:
         self._player.release()
         self._player = self._instance.media_player_new()
 
-    def reachable(self, *, timeout_s: float = 1.0) -> bool:
-        """Whether Icecast accepts TCP now: libVLC's shout output blocks its input thread
-        for half a minute when it cannot connect, so we only connect to a live server."""
+    def reachable(self, *, timeout_s: float = 0.5) -> bool:
+        """Whether Icecast answers HTTP now: libVLC's shout output blocks its input thread
+        for half a minute when it cannot connect (or a server still starting accepts the
+        connection but never answers the login), so we only connect to a live server."""
         try:
             with socket.create_connection(
                 (self.settings.host, self.settings.port), timeout=timeout_s
-            ):
-                return True
+            ) as connection:
+                connection.sendall(b"GET /status-json.xsl HTTP/1.0\r\n\r\n")
+                return connection.recv(5) == b"HTTP/"
         except OSError:
             return False
 
     def close(self) -> None:
         if self._titles is not None:
             self._titles.close()
+        self._log.closing = True
         self._player.stop()
         self._player.release()
         self._log.close()

@@ -38,13 +38,17 @@ from sms.phones import mask
 
 blueprint = Blueprint("alerts", __name__, url_prefix="/alerts")
 RECENT = 50
+SMS_OFF_NOTE = _l(
+    "SMS is off: SMPP is disabled in the configuration (smpp.enabled), so this alert can only "
+    "go on air."
+)
 
 
 class AlertForm(FlaskForm):
     text = TextAreaField(_l("Alert text"), validators=[DataRequired(), Length(max=MAX_ALERT_CHARS)])
     regions = SelectMultipleField(_l("Regions"), choices=[], validate_choice=False)
     other_regions = StringField(_l("Other regions (separated by commas)"))
-    sms = BooleanField(_l("By SMS"), default=True)
+    sms = BooleanField(_l("By SMS"))
     air = BooleanField(_l("On air"), default=True)
     smart = BooleanField(_l("Replace accents so each SMS holds more text"), default=True)
     confirm = BooleanField(_l("I have checked this alert and want to send it now"))
@@ -70,16 +74,18 @@ def _page(form: AlertForm) -> str:
     return render_template(
         "alerts/index.html",
         form=form,
-        alerts=[alert_status(db, alert) for alert in alerts],
+        alerts=[alert_status(db, alert, settings=settings(), now=utcnow()) for alert in alerts],
         links=list(db.scalars(select(LinkStatus).order_by(LinkStatus.worker))),
         smpp=settings().smpp,
+        sms_off_note=SMS_OFF_NOTE,
     )
 
 
 @blueprint.get("/")
 @requires(STAFF)
 def index() -> ResponseReturnValue:
-    form = AlertForm(smart=settings().smpp.smart_encoding)
+    smpp = settings().smpp
+    form = AlertForm(smart=smpp.smart_encoding, sms=smpp.enabled)
     return _page(form)
 
 
@@ -92,6 +98,9 @@ def send() -> ResponseReturnValue:
         return _page(form), 422
     if not form.confirm.data:
         form.confirm.errors = [_("Tick the box to confirm before sending.")]
+        return _page(form), 422
+    if form.sms.data and not settings().smpp.enabled:
+        form.sms.errors = [SMS_OFF_NOTE]
         return _page(form), 422
     regions = list(form.regions.data or [])
     regions += [r.strip() for r in (form.other_regions.data or "").split(",") if r.strip()]
@@ -166,7 +175,8 @@ def detail(alert_id: int) -> ResponseReturnValue:
     alert = db.get(Alert, alert_id)
     if alert is None:
         raise NotFound()
-    return render_template("alerts/detail.html", alert=alert_status(db, alert))
+    status = alert_status(db, alert, settings=settings(), now=utcnow())
+    return render_template("alerts/detail.html", alert=status)
 
 
 @blueprint.get("/inbound")

@@ -72,6 +72,10 @@ class AlertStatus(openapi.ResponseModel):
     channels: list[str]
     created_at: openapi.Timestamp
     sms: SmsDelivery
+    sms_blocked: Literal["sms_off", "no_sms_worker"] | None = Field(
+        default=None,
+        description="why queued SMS cannot go out now: SMPP disabled, or no SMS worker running",
+    )
     air: AirDelivery
 
 
@@ -101,4 +105,5 @@ def get_alert(alert_id: int) -> ResponseReturnValue:
     alert = db.get(Alert, alert_id)
     if alert is None:
         raise ApiError(404, f"there is no alert {alert_id}")
-    return openapi.reply(AlertStatus.model_validate(alert_status(db, alert)))
+    status = alert_status(db, alert, settings=settings(), now=utcnow())
+    return openapi.reply(AlertStatus.model_validate(status))

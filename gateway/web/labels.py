@@ -52,6 +52,8 @@ LABELS: dict[str, LazyString] = {
     "dead_air": _l("dead air"),
     "silent": _l("silent"),
     "unreachable": _l("unreachable"),
+    "sms_off": _l("SMS cannot go out: SMPP is disabled in the configuration"),
+    "no_sms_worker": _l("SMS cannot go out: no SMS worker is running"),
 }
 
 TROUBLE = frozenset({"silence", "reconnecting"})

@@ -174,6 +174,7 @@ def station_env(settings: Settings) -> dict[str, str]:
         "ALTAVOZ_MEDIA__DIR": str(settings.media.dir),
         "ALTAVOZ_MEDIA__INBOX": str(settings.media.inbox),
         "ALTAVOZ_TRANSCRIPTION__MODELS_DIR": str(settings.transcription.models_dir),
+        "ALTAVOZ_SMPP__ENABLED": "true" if settings.smpp.enabled else "false",
     }
 
 

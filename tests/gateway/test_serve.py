@@ -112,6 +112,9 @@ def test_serve_runs_web_workers_and_local_icecast_and_stops_them_all_on_sigterm(
         output = (tmp_path / "serve.log").read_text()
         assert "One-time password" in output
         assert "Traceback" not in output
+        assert "cannot write to stream" not in output, "playout must stop before Icecast"
+        assert "did not stop" not in output
+        assert "supervisor: killing" not in output, "every child stops within its grace"
 
 
 def test_when_serve_is_killed_outright_its_children_and_icecast_stop_and_free_the_ports(

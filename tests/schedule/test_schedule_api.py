@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -289,3 +289,33 @@ def test_the_panel_accepts_the_same_grid_and_still_refuses_a_real_clash_on_the_c
         ("03-08T06:00", "07:00"), ("03-08T07:00", "07:30"), ("03-08T07:30", "08:30"),
         ("03-15T05:00", "06:30"), ("03-15T06:30", "07:30"), ("03-15T07:30", "08:30"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rrule", "began"), [("", 1), ("FREQ=WEEKLY", 7 * 24 * 60 + 1)])
+def test_the_schedule_without_from_includes_the_slot_on_air_now(
+    client: FlaskClient,
+    headers: dict[str, str],
+    recordings: list[int],
+    database: Database,
+    rrule: str,
+    began: int,
+) -> None:
+    """An operator asking "what is on?" must see the programme whose current airing began a
+    minute ago (a one-off, or a weekly slot first aired a week earlier)."""
+    with database.session() as session:
+        session.add(
+            ScheduleSlot(
+                title="Al aire",
+                recording_id=recordings[0],
+                start=datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=began),
+                timezone="America/Mexico_City",
+                duration_s=600,
+                rrule=rrule,
+            )
+        )
+        session.commit()
+    response = client.get("/api/v1/schedule", headers=headers)
+    assert response.status_code == 200
+    airing = response.get_json()["slots"][0]
+    assert airing["title"] == "Al aire"
+    assert datetime.fromisoformat(airing["start"]) < datetime.now(UTC)

@@ -5,6 +5,7 @@ line and the panel's preview listed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -14,10 +15,17 @@ from gateway.accounts import User
 from gateway.database import Database
 from gateway.roles import Role
 from gateway.settings import Settings
+from tests.conftest import station_settings
 from tests.sms_delivery.conftest import RunningWorker, queue_text
 from tests.smsc_harness import SmscSimulator
 
 KAQCHIKEL = "Xtikïr ri ëq'ij"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """SMPP on, as a station sending alerts by SMS has it."""
+    return station_settings(tmp_path, smpp={"enabled": True})
 
 
 def test_a_kept_letter_reaches_the_smsc_in_ucs2_as_typed(

@@ -23,11 +23,11 @@ Start = Callable[[Settings, Database], RunningWorker]
 PHONES = ("+525500000001", "+525500000002", "+525500000003")
 
 
-def status(database: Database, alert_id: int) -> dict[str, Any]:
+def status(settings: Settings, database: Database, alert_id: int) -> dict[str, Any]:
     with database.session() as session:
         alert = session.get(Alert, alert_id)
         assert alert is not None
-        return alert_status(session, alert)
+        return alert_status(session, alert, settings=settings, now=utcnow())
 
 
 def test_segments_without_a_receipt_in_time_expire_and_the_alert_says_so(
@@ -51,15 +51,17 @@ def test_segments_without_a_receipt_in_time_expire_and_the_alert_says_so(
     start_worker(settings, database)
 
     wait_until(
-        lambda: status(database, alert_id)["sms"]["submitted"] == len(PHONES),
+        lambda: status(settings, database, alert_id)["sms"]["submitted"] == len(PHONES),
         timeout=10,
         what="every message submitted",
     )
-    assert status(database, alert_id)["status"] == "sending"
+    assert status(settings, database, alert_id)["status"] == "sending"
     wait_until(
-        lambda: status(database, alert_id)["status"] == "completed", timeout=15, what="expiry"
+        lambda: status(settings, database, alert_id)["status"] == "completed",
+        timeout=15,
+        what="expiry",
     )
-    shown = AlertStatus.model_validate(status(database, alert_id))
+    shown = AlertStatus.model_validate(status(settings, database, alert_id))
     assert shown.sms.model_dump() == {
         "recipients": 3,
         "queued": 0,
