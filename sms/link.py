@@ -14,7 +14,7 @@ import select
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,9 +35,10 @@ from sms.link_wire import (
     submit_fields,
     text,
 )
+from sms.pacing import Pacing, Unpaced
 from sms.wakeup import Wakeup
 
-__all__ = ["LinkError", "PacingHook", "SmppLink", "probe", "send_whenever"]
+__all__ = ["LinkError", "SmppLink", "probe"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +46,6 @@ THROTTLING_STATUSES = frozenset({consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_R
 ESME_RX_T_APPN = 0x64
 """Told to the SMSC when our side failed to take a deliver_sm in: it keeps it and retries."""
 UNBIND_DEADLINE_S = 2.0
-
-PacingHook = Callable[[float], float]
-"""`may_send_at(now)`: a time <= now grants (and uses up) one submit; a later time says when
-to ask again. `now` and the answer are `time.monotonic()` values."""
-
-
-def send_whenever(now: float) -> float:
-    """The pacing hook for an SMSC with no agreed rate: every submit may go at once."""
-    return now
 
 
 @dataclass
@@ -77,11 +69,11 @@ class SmppLink:
     """An ESME bound to one SMSC, reconnecting on its own until stopped."""
 
     def __init__(
-        self, settings: LinkSettings, events: LinkEvents, *, may_send_at: PacingHook = send_whenever
+        self, settings: LinkSettings, events: LinkEvents, *, pacing: Pacing | None = None
     ) -> None:
         self._settings = settings
         self._events = events
-        self._may_send_at = may_send_at
+        self._pacing: Pacing = Unpaced() if pacing is None else pacing
         self._queue: deque[Submission] = deque()
         self._window = SubmitWindow(size=settings.window, timeout_s=settings.response_timeout_s)
         self._sessions: list[_Session] = []
@@ -89,7 +81,6 @@ class SmppLink:
         self._stopping = threading.Event()
         self._lifecycle = threading.Lock()
         self._finished = False
-        self._paused_until = 0.0
         self._state = LinkState.DISCONNECTED
         self.counters = LinkCounters()
         self.last_error: str | None = None
@@ -110,10 +101,14 @@ class SmppLink:
 
     def submit(self, submission: Submission) -> None:
         """Queue a submission; thread-safe, and sent as soon as the window and pacing allow."""
+        self.submit_all((submission,))
+
+    def submit_all(self, submissions: Iterable[Submission]) -> None:
+        """Queue several submissions, in order, with one wake-up of the link's thread."""
         with self._lifecycle:
             if self._finished:
                 raise LinkError("the link has stopped; create a new one")
-            self._queue.append(submission)
+            self._queue.extend(submissions)
             self._wakeup.wake()
 
     def stop(self) -> None:
@@ -142,6 +137,9 @@ class SmppLink:
             with self._lifecycle:
                 self._finished = True
                 self._wakeup.close()
+        self._hand_back_queue()
+
+    def _hand_back_queue(self) -> None:
         while self._queue:
             self._events.unsent(self._queue.popleft().key)
 
@@ -165,6 +163,9 @@ class SmppLink:
             for key in self._window.drain():
                 self.counters.unknown += 1
                 self._events.unknown(key)
+            # What waited for the window goes back too, so that the caller can send the
+            # interrupted submits first after the rebind instead of behind these.
+            self._hand_back_queue()
 
     def _set_state(self, state: LinkState) -> None:
         if state is not self._state:
@@ -269,15 +270,13 @@ class SmppLink:
             raise LinkError(f"sending {pdu.command} failed: {error!r}") from error
 
     def _send_due(self, now: float) -> float | None:
-        """Send queued submissions while window, throttling pause and pacing allow.
+        """Send queued submissions while window and pacing allow.
 
         Returns when to try again if only time (not a response) can open the way.
         """
         transmitter = next(s for s in self._sessions if s.can_submit)
         while self._queue and self._window.free > 0:
-            if now < self._paused_until:
-                return self._paused_until
-            allowed_at = self._may_send_at(now)
+            allowed_at = self._pacing.may_send_at(now)
             if allowed_at > now:
                 return allowed_at
             submission = self._queue.popleft()
@@ -322,12 +321,15 @@ class SmppLink:
             self.counters.late_responses += 1
             logger.warning("submit_sm_resp %d came after its submission timed out", pdu.sequence)
             return
+        throttled = pdu.status in THROTTLING_STATUSES
+        self._pacing.answered(time.monotonic(), throttled=throttled)
         if pdu.status == consts.SMPP_ESME_ROK:
             self.counters.submitted += 1
             self._events.submitted(key, text(pdu.message_id))
-        elif pdu.status in THROTTLING_STATUSES:
+        elif throttled:
+            # Only this submission waits (the caller retries it later); the pacing slows the
+            # link down if refusals keep coming, but the link never stops for them.
             self.counters.throttled += 1
-            self._paused_until = time.monotonic() + self._settings.throttle_pause_s
             self._events.throttled(key, pdu.status)
         else:
             self.counters.failed += 1

@@ -10,12 +10,24 @@ from typing import Any
 
 import pytest
 
-from sms.link import PacingHook, SmppLink, send_whenever
+from sms.link import SmppLink
 from sms.link_events import Delivery, LinkState
 from sms.link_settings import LinkSettings
+from sms.pacing import Pacing
 from tests.smsc_harness import SmscSimulator, running_simulator
 
 STOP_TIMEOUT_S = 10.0
+
+
+class HookPacing:
+    """Pacing by a plain `may_send_at(now)` function; answers are only recorded."""
+
+    def __init__(self, may_send_at: Callable[[float], float]) -> None:
+        self.may_send_at = may_send_at
+        self.answers: list[bool] = []
+
+    def answered(self, now: float, *, throttled: bool) -> None:
+        self.answers.append(throttled)
 
 
 class RecordingEvents:
@@ -106,7 +118,6 @@ def link_settings(smsc: SmscSimulator) -> LinkSettings:
         enquire_link_interval_s=30.0,
         reconnect_initial_s=0.05,
         reconnect_max_s=0.5,
-        throttle_pause_s=0.05,
     )
 
 
@@ -116,10 +127,10 @@ def start_link() -> Iterator[Callable[..., tuple[SmppLink, RecordingEvents]]]:
     running: list[tuple[SmppLink, threading.Thread]] = []
 
     def start(
-        settings: LinkSettings, may_send_at: PacingHook = send_whenever, **changes: Any
+        settings: LinkSettings, pacing: Pacing | None = None, **changes: Any
     ) -> tuple[SmppLink, RecordingEvents]:
         events = RecordingEvents()
-        link = SmppLink(replace(settings, **changes), events, may_send_at=may_send_at)
+        link = SmppLink(replace(settings, **changes), events, pacing=pacing)
         running.append((link, link.start()))
         return link, events
 
