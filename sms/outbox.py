@@ -10,11 +10,13 @@ answers, not one per message, which is what keeps thousands of messages per seco
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Table, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sms.models import (
@@ -22,6 +24,7 @@ from sms.models import (
     OutboundMessage,
     OutboundSegment,
     PendingReceipt,
+    SegmentPriority,
     SegmentState,
     Subscriber,
 )
@@ -47,6 +50,11 @@ class ClaimedSegment:
     attempts: int
 
 
+_SEGMENTS = cast(Table, OutboundSegment.__table__)
+_IN_CHUNK = 5000
+"""Ids per IN (...) list: well under SQLite's limit of bound parameters."""
+
+
 class OptedOutError(ValueError):
     """The number asked not to receive messages; we never send to it."""
 
@@ -61,6 +69,7 @@ def enqueue(
     alert_id: int | None,
     now: datetime,
     confirm_opt_out: bool = False,
+    priority: SegmentPriority = SegmentPriority.PERSON,
 ) -> OutboundMessage:
     """Queue one message (already encoded) for one E.164 destination.
 
@@ -90,6 +99,7 @@ def enqueue(
             data_coding=segment.data_coding,
             esm_class=segment.esm_class,
             state=SegmentState.QUEUED,
+            priority=priority,
             next_attempt_at=now,
             queued_at=now,
         )
@@ -98,12 +108,17 @@ def enqueue(
     return message
 
 
+_CLAIM_ORDER = (OutboundSegment.priority, OutboundSegment.next_attempt_at, OutboundSegment.id)
+"""Retries first, then messages to one person, then alert fan-outs; oldest first within each."""
+
+
 def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[ClaimedSegment]:
-    """Take up to `limit` due segments for this worker; SKIP LOCKED keeps workers apart."""
+    """Take up to `limit` due segments for this worker, in claim order (see SegmentPriority);
+    SKIP LOCKED keeps workers apart."""
     query = (
         select(OutboundSegment.id)
         .where(OutboundSegment.state == SegmentState.QUEUED, OutboundSegment.next_attempt_at <= now)
-        .order_by(OutboundSegment.next_attempt_at, OutboundSegment.id)
+        .order_by(*_CLAIM_ORDER)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
@@ -132,7 +147,7 @@ def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[C
         )
         .where(OutboundSegment.id.in_(ids), OutboundSegment.claimed_by == worker)
         .where(OutboundSegment.state == SegmentState.SUBMITTING)
-        .order_by(OutboundSegment.next_attempt_at, OutboundSegment.id)
+        .order_by(*_CLAIM_ORDER)
     )
     return [ClaimedSegment(*row) for row in rows]
 
@@ -165,6 +180,25 @@ def release_claims(session: Session, *, worker: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+def release_segments(session: Session, *, worker: str, ids: Sequence[int]) -> int:
+    """Give back segments this worker claimed but never sent, so the next claim takes them
+    in claim order again (after a dropped connection, retries must overtake them)."""
+    released = 0
+    for start in range(0, len(ids), _IN_CHUNK):
+        result = session.execute(
+            update(OutboundSegment)
+            .where(
+                OutboundSegment.id.in_(ids[start : start + _IN_CHUNK]),
+                OutboundSegment.claimed_by == worker,
+                OutboundSegment.state == SegmentState.SUBMITTING,
+            )
+            .values(state=SegmentState.QUEUED, claimed_by="")
+            .execution_options(synchronize_session=False)
+        )
+        released += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return released
+
+
 def release_stale_claims(session: Session, *, older_than: datetime, workers_alive: set[str]) -> int:
     """Free claims of workers that are gone (no heartbeat), so another worker can send them."""
     query = update(OutboundSegment).where(OutboundSegment.state == SegmentState.SUBMITTING)
@@ -187,8 +221,12 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Retry:
+    """Send again: after `not_before`, or (None) as soon as possible, keeping its place.
+
+    Either way it goes first when due (SegmentPriority.RETRY): its turn had already come."""
+
     segment_id: int
-    not_before: datetime
+    not_before: datetime | None
     reason: str
 
 
@@ -199,6 +237,45 @@ class Failed:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A final delivery receipt: the id as the receipt gives it, its other spellings (tried
+    only when the id as given matches nothing), the state it reports and the SMSC's words."""
+
+    smsc_message_id: str
+    state: SegmentState
+    error: str
+    candidates: tuple[str, ...] = ()
+
+
+@functools.cache
+def _update_statement(columns: tuple[str, ...]) -> Update:
+    """Built once per set of columns: statements made afresh cost more to prepare (cache key,
+    coercions) than the UPDATE itself for a batch of ten rows."""
+    return (
+        update(_SEGMENTS)
+        .where(_SEGMENTS.c.id == bindparam("_id"))
+        .values({name: bindparam(f"_{name}") for name in columns})
+    )
+
+
+def _update_by_id(session: Session, rows: list[dict[str, object]]) -> None:
+    """One executemany UPDATE of the columns the rows name (all rows name the same ones),
+    keyed by "id": Core, not the ORM's unit of work, which costs far more per row."""
+    if not rows:
+        return
+    statement = _update_statement(tuple(name for name in rows[0] if name != "id"))
+    session.execute(statement, [{f"_{key}": value for key, value in row.items()} for row in rows])
+
+
+_BY_MESSAGE_IDS = (
+    select(_SEGMENTS.c.id, _SEGMENTS.c.smsc_message_id, _SEGMENTS.c.state)
+    .where(_SEGMENTS.c.smsc_message_id.in_(bindparam("spellings", expanding=True)))
+    .order_by(_SEGMENTS.c.id)
+)
+_ANY_PENDING = select(PendingReceipt.__table__.c.id).limit(1)
+
+
 def record_outcomes(
     session: Session,
     *,
@@ -206,7 +283,7 @@ def record_outcomes(
     retries: Iterable[Retry] = (),
     failures: Iterable[Failed] = (),
 ) -> None:
-    """Write a batch of SMSC answers in one go (bulk UPDATE by primary key)."""
+    """Write a batch of SMSC answers in one go (executemany UPDATE by primary key)."""
     submitted_rows: list[dict[str, object]] = [
         {
             "id": s.segment_id,
@@ -217,32 +294,36 @@ def record_outcomes(
         }
         for s in submitted
     ]
-    if submitted_rows:
-        session.execute(update(OutboundSegment), submitted_rows)
-    retry_rows = [
-        {
+    _update_by_id(session, submitted_rows)
+    retry_rows: list[dict[str, object]] = []
+    keep_place: list[dict[str, object]] = []
+    for r in retries:
+        row: dict[str, object] = {
             "id": r.segment_id,
             "state": SegmentState.QUEUED.value,
-            "next_attempt_at": r.not_before,
+            "priority": SegmentPriority.RETRY.value,
             "error": r.reason[:200],
             "claimed_by": "",
         }
-        for r in retries
-    ]
-    if retry_rows:
-        session.execute(update(OutboundSegment), retry_rows)
-    failure_rows = [
-        {
-            "id": f.segment_id,
-            "state": SegmentState.FAILED.value,
-            "error": f.reason[:200],
-            "done_at": f.at,
-            "claimed_by": "",
-        }
-        for f in failures
-    ]
-    if failure_rows:
-        session.execute(update(OutboundSegment), failure_rows)
+        if r.not_before is None:
+            keep_place.append(row)
+        else:
+            retry_rows.append({**row, "next_attempt_at": r.not_before})
+    _update_by_id(session, retry_rows)
+    _update_by_id(session, keep_place)
+    _update_by_id(
+        session,
+        [
+            {
+                "id": f.segment_id,
+                "state": SegmentState.FAILED.value,
+                "error": f.reason[:200],
+                "done_at": f.at,
+                "claimed_by": "",
+            }
+            for f in failures
+        ],
+    )
     if submitted_rows:
         _apply_pending_receipts(session, [str(row["smsc_message_id"]) for row in submitted_rows])
 
@@ -256,32 +337,66 @@ def apply_receipt(
     now: datetime,
     candidates: Sequence[str] = (),
 ) -> bool:
-    """Mark the segment a delivery receipt speaks of; keep the receipt if it came too early.
+    """Mark the segment one delivery receipt speaks of (see `apply_receipts`)."""
+    receipt = Receipt(smsc_message_id, state, error, tuple(candidates))
+    return apply_receipts(session, [receipt], now=now) == 1
 
-    `candidates` are other spellings of the same id (decimal for hex and back), tried only
-    when the id as given matches nothing: SMSCs disagree between submit_sm_resp and receipt."""
-    segment = None
-    for spelling in dict.fromkeys((smsc_message_id, *candidates)):
-        segment = session.scalar(
-            select(OutboundSegment).where(OutboundSegment.smsc_message_id == spelling)
+
+def apply_receipts(session: Session, receipts: Sequence[Receipt], *, now: datetime) -> int:
+    """Mark the segments a batch of receipts speak of, with one query and one UPDATE; keep a
+    receipt that matches nothing (it came before its submit_sm_resp was stored). Returns how
+    many matched.
+
+    Each receipt tries its id as given, then its other spellings (SMSCs disagree between
+    submit_sm_resp and receipt), and takes the newest segment under the first spelling that
+    matches; a segment already final keeps its state (a failure never becomes a delivery)."""
+    if not receipts:
+        return 0
+    spellings = list({s for r in receipts for s in (r.smsc_message_id, *r.candidates)})
+    newest: dict[str, tuple[int, str]] = {}
+    for chunk_start in range(0, len(spellings), _IN_CHUNK):
+        chunk = spellings[chunk_start : chunk_start + _IN_CHUNK]
+        for segment_id, message_id, state in session.execute(_BY_MESSAGE_IDS, {"spellings": chunk}):
+            newest[message_id] = (segment_id, state)
+    updates: dict[int, dict[str, object]] = {}
+    unmatched: list[dict[str, object]] = []
+    for receipt in receipts:
+        found = next(
+            (
+                spelling
+                for spelling in dict.fromkeys((receipt.smsc_message_id, *receipt.candidates))
+                if spelling in newest
+            ),
+            None,
         )
-        if segment is not None:
-            break
-    if segment is None:
-        session.add(
-            PendingReceipt(
-                smsc_message_id=smsc_message_id, state=state.value, error=error, received_at=now
+        if found is None:
+            unmatched.append(
+                {
+                    "smsc_message_id": receipt.smsc_message_id,
+                    "state": receipt.state.value,
+                    "error": receipt.error,
+                    "received_at": now,
+                }
             )
-        )
-        return False
-    if segment.state not in FINAL_STATES:
-        segment.state = state.value
-        segment.error = error[:200]
-        segment.done_at = now
-    return True
+            continue
+        segment_id, state = newest[found]
+        if state not in FINAL_STATES:
+            updates[segment_id] = {
+                "id": segment_id,
+                "state": receipt.state.value,
+                "error": receipt.error[:200],
+                "done_at": now,
+            }
+            newest[found] = (segment_id, receipt.state.value)
+    _update_by_id(session, list(updates.values()))
+    if unmatched:
+        session.execute(insert(PendingReceipt), unmatched)
+    return len(receipts) - len(unmatched)
 
 
 def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
+    if session.execute(_ANY_PENDING).first() is None:
+        return
     spellings = {
         spelling: message_id
         for message_id in message_ids

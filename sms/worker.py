@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
@@ -32,14 +31,20 @@ from sms.link import SmppLink
 from sms.link_events import Delivery, LinkState, Submission
 from sms.link_settings import link_settings
 from sms.models import LinkStatus, SegmentState
-from sms.pacing import Backoff, EvenPacer
+from sms.pacing import Backoff, SmscPacer
 from sms.phones import smpp_address
 from sms.receipts import ReceiptOutcome, normalize_message_id, receipt_outcome
 
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
+CLAIM_AHEAD_S = 0.25
+"""Claim about this much sending time ahead (at max_tps, at least a window's worth): enough
+to keep the link busy between claims, little enough that a reply or a retry queued now is
+not stuck behind a long claimed batch."""
 EVENT_BATCH = 5000
+THROTTLE_BACKOFF = (0.25, 300.0)
+"""First delay and cap (s) before a throttled segment is tried again, doubling per attempt."""
 STALE_CLAIM_CHECK_S = 30.0
 LIVE_HEARTBEAT_S = 30.0
 
@@ -115,9 +120,23 @@ class _Batch:
     submitted: list[outbox.Submitted] = field(default_factory=list)
     retries: list[outbox.Retry] = field(default_factory=list)
     failures: list[outbox.Failed] = field(default_factory=list)
-    receipts: list[Delivery] = field(default_factory=list)
+    receipts: list[outbox.Receipt] = field(default_factory=list)
     inbound: list[Delivery] = field(default_factory=list)
     finished: int = 0
+
+
+def _receipt(delivery: Delivery) -> outbox.Receipt | None:
+    """The final outcome a receipt reports; None for an intermediate one or no id at all."""
+    outcome: ReceiptOutcome | None = receipt_outcome(
+        short_message=delivery.message_payload or delivery.short_message,
+        receipted_message_id=delivery.receipted_message_id,
+        message_state=delivery.message_state,
+    )
+    if outcome is None or outcome.state is None:
+        return None
+    return outbox.Receipt(
+        outcome.message_id, SegmentState(outcome.state), outcome.error, outcome.candidates
+    )
 
 
 def worker_name() -> str:
@@ -138,8 +157,11 @@ class SmsWorker(Worker):
         self.inbox = _EventInbox(self.wakeup)
         self.buffer: deque[outbox.ClaimedSegment] = deque()
         self.outstanding = 0
-        self.pacer = EvenPacer(rate_per_s=settings.smpp.max_tps)
-        self.backoff = Backoff(initial_s=1.0, maximum_s=300.0)
+        self.pacer = SmscPacer(settings.smpp.max_tps)
+        self.backoff = Backoff(*THROTTLE_BACKOFF)
+        self.claim_target = max(
+            settings.smpp.window, min(CLAIM_BATCH, round(settings.smpp.max_tps * CLAIM_AHEAD_S))
+        )
         self.inbound = InboundHandler(settings=settings.smpp)
         self.link: SmppLink | None = None
         self._thread: threading.Thread | None = None
@@ -151,9 +173,7 @@ class SmsWorker(Worker):
             self.state = "SMPP disabled in config"
             return
         self._release_dead_claims(force=True)
-        self.link = SmppLink(
-            link_settings(self.settings.smpp), self.inbox, may_send_at=self.pacer.may_send_at
-        )
+        self.link = SmppLink(link_settings(self.settings.smpp), self.inbox, pacing=self.pacer)
         self._thread = self.link.start()
         self.state = "connecting"
 
@@ -195,15 +215,19 @@ class SmsWorker(Worker):
         claimed = False
         if len(self.buffer) < window:
             with self.database.session() as session:
-                batch = outbox.claim(session, worker=self.name, limit=CLAIM_BATCH, now=utcnow())
+                batch = outbox.claim(
+                    session,
+                    worker=self.name,
+                    limit=self.claim_target - len(self.buffer),
+                    now=utcnow(),
+                )
             self.buffer.extend(batch)
             claimed = bool(batch)
-        sent = 0
+        submissions = []
         while self.buffer and self.outstanding < window:
             segment = self.buffer.popleft()
             self.outstanding += 1
-            sent += 1
-            self.link.submit(
+            submissions.append(
                 Submission(
                     key=(segment.id, segment.attempts),
                     destination_addr=smpp_address(segment.destination),
@@ -212,7 +236,9 @@ class SmsWorker(Worker):
                     esm_class=segment.esm_class,
                 )
             )
-        return claimed or sent > 0
+        if submissions:
+            self.link.submit_all(submissions)
+        return claimed or bool(submissions)
 
     def _drain_events(self) -> bool:
         batch = _Batch()
@@ -238,8 +264,7 @@ class SmsWorker(Worker):
                 retries=batch.retries,
                 failures=batch.failures,
             )
-            for delivery in batch.receipts:
-                self._apply_receipt(session, delivery, now)
+            outbox.apply_receipts(session, batch.receipts, now=now)
             for delivery in batch.inbound:
                 self.inbound.handle(session, delivery, settings=self.settings, now=now)
         self.outstanding -= batch.finished
@@ -249,7 +274,9 @@ class SmsWorker(Worker):
         segment_id, attempts = event.key
         if event.kind is _Kind.RECEIPT:
             assert event.delivery is not None
-            batch.receipts.append(event.delivery)
+            receipt = _receipt(event.delivery)
+            if receipt is not None:
+                batch.receipts.append(receipt)
             return
         if event.kind is _Kind.INBOUND:
             assert event.delivery is not None
@@ -269,30 +296,20 @@ class SmsWorker(Worker):
             batch.failures.append(outbox.Failed(segment_id, reason, now))
             self.items_failed += 1
         else:
-            batch.retries.append(outbox.Retry(segment_id, now, event.detail))
-
-    def _apply_receipt(self, session: Session, delivery: Delivery, now: datetime) -> None:
-        outcome: ReceiptOutcome | None = receipt_outcome(
-            short_message=delivery.message_payload or delivery.short_message,
-            receipted_message_id=delivery.receipted_message_id,
-            message_state=delivery.message_state,
-        )
-        if outcome is None or outcome.state is None:
-            return
-        outbox.apply_receipt(
-            session,
-            smsc_message_id=outcome.message_id,
-            candidates=outcome.candidates,
-            state=SegmentState(outcome.state),
-            error=outcome.error,
-            now=now,
-        )
+            # Interrupted (no answer, or never sent): it keeps its place and goes first.
+            batch.retries.append(outbox.Retry(segment_id, None, event.detail))
 
     def _record_link_state(self, state: LinkState, now: datetime) -> None:
         self.link_state = state
         self.state = f"SMPP {state.value}"
         detail = self.link.last_error if self.link is not None else ""
         with self.database.session() as session:
+            if state is not LinkState.BOUND and self.buffer:
+                # Claimed but not handed to the link: back to the queue, so that after the
+                # rebind the interrupted submits (requeued as retries) overtake them.
+                ids = [segment.id for segment in self.buffer]
+                self.buffer.clear()
+                outbox.release_segments(session, worker=self.name, ids=ids)
             row = session.scalar(select(LinkStatus).where(LinkStatus.worker == self.name))
             if row is None:
                 row = LinkStatus(worker=self.name, state=state.value, since=now)
