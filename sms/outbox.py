@@ -249,23 +249,18 @@ class Receipt:
 
 
 @functools.cache
-def _update_statement(columns: tuple[str, ...]) -> Update:
-    """Built once per set of columns: statements made afresh cost more to prepare (cache key,
-    coercions) than the UPDATE itself for a batch of ten rows."""
-    return (
-        update(_SEGMENTS)
-        .where(_SEGMENTS.c.id == bindparam("_id"))
-        .values({name: bindparam(f"_{name}") for name in columns})
-    )
+def _update_statement() -> Update:
+    """Built once: a statement made afresh costs more to prepare (cache key, coercions) than
+    the UPDATE itself for a batch of ten rows. The SET clause follows the parameters' keys."""
+    return update(_SEGMENTS).where(_SEGMENTS.c.id == bindparam("segment_id"))
 
 
 def _update_by_id(session: Session, rows: list[dict[str, object]]) -> None:
     """One executemany UPDATE of the columns the rows name (all rows name the same ones),
-    keyed by "id": Core, not the ORM's unit of work, which costs far more per row."""
-    if not rows:
-        return
-    statement = _update_statement(tuple(name for name in rows[0] if name != "id"))
-    session.execute(statement, [{f"_{key}": value for key, value in row.items()} for row in rows])
+    keyed by "segment_id"; on the session's connection (Core), not through the ORM, which
+    costs far more per statement and per row."""
+    if rows:
+        session.connection().execute(_update_statement(), rows)
 
 
 _BY_MESSAGE_IDS = (
@@ -286,7 +281,7 @@ def record_outcomes(
     """Write a batch of SMSC answers in one go (executemany UPDATE by primary key)."""
     submitted_rows: list[dict[str, object]] = [
         {
-            "id": s.segment_id,
+            "segment_id": s.segment_id,
             "state": SegmentState.SUBMITTED.value,
             "smsc_message_id": s.smsc_message_id,
             "submitted_at": s.at,
@@ -299,7 +294,7 @@ def record_outcomes(
     keep_place: list[dict[str, object]] = []
     for r in retries:
         row: dict[str, object] = {
-            "id": r.segment_id,
+            "segment_id": r.segment_id,
             "state": SegmentState.QUEUED.value,
             "priority": SegmentPriority.RETRY.value,
             "error": r.reason[:200],
@@ -315,7 +310,7 @@ def record_outcomes(
         session,
         [
             {
-                "id": f.segment_id,
+                "segment_id": f.segment_id,
                 "state": SegmentState.FAILED.value,
                 "error": f.reason[:200],
                 "done_at": f.at,
@@ -382,7 +377,7 @@ def apply_receipts(session: Session, receipts: Sequence[Receipt], *, now: dateti
         segment_id, state = newest[found]
         if state not in FINAL_STATES:
             updates[segment_id] = {
-                "id": segment_id,
+                "segment_id": segment_id,
                 "state": receipt.state.value,
                 "error": receipt.error[:200],
                 "done_at": now,
@@ -395,7 +390,7 @@ def apply_receipts(session: Session, receipts: Sequence[Receipt], *, now: dateti
 
 
 def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:
-    if session.execute(_ANY_PENDING).first() is None:
+    if session.connection().execute(_ANY_PENDING).first() is None:
         return
     spellings = {
         spelling: message_id

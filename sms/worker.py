@@ -43,6 +43,10 @@ CLAIM_AHEAD_S = 0.25
 to keep the link busy between claims, little enough that a reply or a retry queued now is
 not stuck behind a long claimed batch."""
 EVENT_BATCH = 5000
+GATHER_S = 0.002
+"""After the first answer, wait this long for the rest of the window's answers: one commit
+for the whole window costs a fraction of one commit per answer, and the window (the
+submits not yet committed) is what bounds the rate."""
 THROTTLE_BACKOFF = (0.25, 300.0)
 """First delay and cap (s) before a throttled segment is tried again, doubling per attempt."""
 STALE_CLAIM_CHECK_S = 30.0
@@ -244,9 +248,16 @@ class SmsWorker(Worker):
         batch = _Batch()
         now = utcnow()
         count = 0
+        gather_until = 0.0
         while count < EVENT_BATCH:
             try:
-                event = self.inbox.events.get_nowait()
+                if count == 0:
+                    event = self.inbox.events.get_nowait()
+                    gather_until = time.monotonic() + GATHER_S
+                elif batch.finished >= self.outstanding:
+                    event = self.inbox.events.get_nowait()
+                else:
+                    event = self.inbox.events.get(timeout=max(0.0, gather_until - time.monotonic()))
             except queue.Empty:
                 break
             count += 1
