@@ -295,6 +295,9 @@ class SmppLink:
         pdus = []
         retry_at = None
         while self._queue and self._window.free > 0:
+            # The time of this very grant, not of the loop's turn: the pacing's sliding window
+            # must hold over the moments the submits actually leave.
+            now = time.monotonic()
             allowed_at = self._pacing.may_send_at(now)
             if allowed_at > now:
                 retry_at = allowed_at
@@ -309,6 +312,7 @@ class SmppLink:
             # One write for every submit due now: fewer system calls, and the SMSC gets them
             # in one segment instead of one by one.
             self._write(transmitter, pdu_bytes(pdus), what=f"{len(pdus)} submit_sm")
+            self._pacing.sent(len(pdus), time.monotonic())
         return retry_at
 
     def _keep_alive(self, session: _Session, now: float) -> None:

@@ -20,11 +20,14 @@ import random
 from collections import deque
 from typing import Protocol
 
-_WINDOW_S = 1.01
-"""The hard limit is kept over a window 10 ms longer than a second: what the SMSC counts is
+_WINDOW_S = 1.015
+"""The hard limit is kept over a window 15 ms longer than a second: what the SMSC counts is
 arrival times, and a first submit delayed a few milliseconds on the way (while the next ones
-are not) would otherwise let it see one send too many in its first second. Costs at most 1%
-of the rate when the limit binds."""
+are not) would otherwise let it see one send too many in its first second. Costs 1.5% of
+the rate when the limit binds."""
+_GRID_HEADROOM = 1.03
+"""The even grid runs 3% faster than the rate, so the hard window (not the grid) is what
+binds: a caller that asks late then loses nothing, the window absorbs the difference."""
 _RETRY_MARGIN_S = 1e-6
 """Added to a "try again at" time so that float rounding cannot make it fall just short."""
 
@@ -35,6 +38,10 @@ class Pacing(Protocol):
     def may_send_at(self, now: float) -> float:
         """A time <= now grants (and uses up) one submit; a later time says when to ask again."""
 
+    def sent(self, count: int, at: float) -> None:
+        """The last `count` grants were written to the socket at `at` (after they were
+        granted, if the thread was held up in between)."""
+
     def answered(self, now: float, *, throttled: bool) -> None:
         """The SMSC answered a submit; `throttled` for ESME_RTHROTTLED or ESME_RMSGQFUL."""
 
@@ -44,6 +51,9 @@ class Unpaced:
 
     def may_send_at(self, now: float) -> float:
         return now
+
+    def sent(self, count: int, at: float) -> None:
+        return None
 
     def answered(self, now: float, *, throttled: bool) -> None:
         return None
@@ -69,6 +79,12 @@ class SlidingWindowLimit:
     def record(self, now: float) -> None:
         self._granted.append(now)
 
+    def settle(self, count: int, at: float) -> None:
+        """Move the last `count` grants to `at` if they actually went later: the window must
+        hold over the moments sends left, not the moments they were allowed."""
+        for index in range(1, min(count, len(self._granted)) + 1):
+            self._granted[-index] = max(self._granted[-index], at)
+
 
 class EvenPacer:
     """`may_send_at(now)`: a time <= now grants and uses up one send; a later time says when
@@ -77,21 +93,19 @@ class EvenPacer:
 
     def __init__(self, rate_per_s: float) -> None:
         _check_rate(rate_per_s)
-        self.rate_per_s = rate_per_s
-        self._interval = 1.0 / rate_per_s
-        self._slack = self._interval / 2
         self._next_at = -math.inf
-        self._window = SlidingWindowLimit(math.ceil(rate_per_s))
+        self.window = SlidingWindowLimit(math.ceil(rate_per_s))
+        self.set_rate(rate_per_s)
 
     def set_rate(self, rate_per_s: float) -> None:
         """Space the next sends at 1/rate; the grid moves from the next grant on."""
         _check_rate(rate_per_s)
         self.rate_per_s = rate_per_s
-        self._interval = 1.0 / rate_per_s
+        self._interval = 1.0 / (rate_per_s * _GRID_HEADROOM)
         self._slack = self._interval / 2
 
     def may_send_at(self, now: float) -> float:
-        allowed_at = max(self._next_at, self._window.free_at(now))
+        allowed_at = max(self._next_at, self.window.free_at(now))
         if allowed_at > now:
             return allowed_at
         late = now - self._next_at
@@ -102,7 +116,7 @@ class EvenPacer:
             # Asked a little late (thread scheduling): the grid keeps its pace and gives way
             # only by what is beyond the slack, so no rate is lost to small delays.
             self._next_at += self._interval + max(0.0, late - self._slack)
-        self._window.record(now)
+        self.window.record(now)
         return now
 
 
@@ -117,10 +131,10 @@ class AdaptiveRate:
     Answers are counted in rounds of `round_s`. A round in which more than `tolerated` of
     the answers were throttling refusals halves the rate, taken from what was actually sent in
     that round (a ceiling far above the real rate must not hide the cut). Any other round
-    raises it by a step, 5% of the rate before the last cut (at least 1/s), up to the
-    ceiling. A few scattered refusals (a full queue for one destination) therefore cost only
-    their own retries, while an SMSC that counts a lower rate than agreed is met at about
-    its rate."""
+    raises it by a step, 5% of the rate sent before the first cut of the latest series (at
+    least 1/s), up to the ceiling. A few scattered refusals (a full queue for one
+    destination) therefore cost only their own retries, while an SMSC that counts a lower
+    rate than agreed is met at about its rate."""
 
     DECREASE = 0.5
     STEP = 0.05
@@ -136,6 +150,7 @@ class AdaptiveRate:
         self._floor = min(floor, ceiling)
         self._step = max(1.0, self.STEP * ceiling)
         self._round_start: float | None = None
+        self._cutting = False
         self._answers = 0
         self._refused = 0
 
@@ -152,10 +167,14 @@ class AdaptiveRate:
             return False
         before = self.rate
         if self._refused > self._tolerated * self._answers:
-            sent_rate = self._answers / elapsed
-            self._step = max(1.0, self.STEP * min(self.rate, sent_rate))
-            self.rate = max(self._floor, self.DECREASE * min(self.rate, sent_rate))
+            sent_rate = min(self.rate, self._answers / elapsed)
+            if not self._cutting:
+                # The first cut of a series sets the step from the rate that was working.
+                self._step = max(1.0, self.STEP * sent_rate)
+            self._cutting = True
+            self.rate = max(self._floor, self.DECREASE * sent_rate)
         else:
+            self._cutting = False
             self.rate = min(self.ceiling, self.rate + self._step)
         self._round_start, self._answers, self._refused = now, 0, 0
         return self.rate != before
@@ -171,6 +190,9 @@ class SmscPacer:
 
     def may_send_at(self, now: float) -> float:
         return self._pacer.may_send_at(now)
+
+    def sent(self, count: int, at: float) -> None:
+        self._pacer.window.settle(count, at)
 
     def answered(self, now: float, *, throttled: bool) -> None:
         if self.rate.answered(now, throttled=throttled):

@@ -26,6 +26,9 @@ class HookPacing:
         self.may_send_at = may_send_at
         self.answers: list[bool] = []
 
+    def sent(self, count: int, at: float) -> None:
+        return None
+
     def answered(self, now: float, *, throttled: bool) -> None:
         self.answers.append(throttled)
 
