@@ -14,7 +14,7 @@ from gateway.settings import Settings
 from sms import subscribers
 from sms.subscribers import ConsentChannel
 from tests.sms_delivery.conftest import RunningWorker, queue_text
-from tests.smsc_harness import SmscSimulator
+from tests.smsc_harness import SmscSimulator, busiest_second
 
 Station = Callable[..., tuple[Settings, Database]]
 Start = Callable[[Settings, Database], RunningWorker]
@@ -33,16 +33,6 @@ def subscribe_many(database: Database, count: int, region: str) -> None:
                 default_region="MX",
                 now=utcnow(),
             )
-
-
-def busiest_second(arrivals_ms: list[int]) -> int:
-    """The most submits any sliding 1 s window held, as the SMSC counts arrivals."""
-    busiest, first = 0, 0
-    for last, at in enumerate(arrivals_ms):
-        while at - arrivals_ms[first] >= 1000:
-            first += 1
-        busiest = max(busiest, last - first + 1)
-    return busiest
 
 
 def test_a_keyword_reply_overtakes_a_running_alert(
