@@ -32,7 +32,7 @@ from sms.link_wire import (
     PduReader,
     bound_client,
     delivery_from,
-    pdu_bytes,
+    encode_submit_sm,
     probe,
     submit_fields,
     text,
@@ -303,15 +303,18 @@ class SmppLink:
                 retry_at = allowed_at
                 break
             submission = self._queue.popleft()
-            pdu = smpp.make_pdu(
-                "submit_sm", client=transmitter.client, **submit_fields(self._settings, submission)
-            )
-            self._window.open(pdu.sequence, submission.key, now)
-            pdus.append(pdu)
+            fields = submit_fields(self._settings, submission)
+            sequence = transmitter.client.next_sequence()
+            raw = encode_submit_sm(fields, sequence)
+            if raw is None:
+                pdu = smpp.make_pdu("submit_sm", client=transmitter.client, **fields)
+                sequence, raw = pdu.sequence, pdu.generate()
+            self._window.open(sequence, submission.key, now)
+            pdus.append(raw)
         if pdus:
             # One write for every submit due now: fewer system calls, and the SMSC gets them
             # in one segment instead of one by one.
-            self._write(transmitter, pdu_bytes(pdus), what=f"{len(pdus)} submit_sm")
+            self._write(transmitter, b"".join(pdus), what=f"{len(pdus)} submit_sm")
             self._pacing.sent(len(pdus), time.monotonic())
         return retry_at
 

@@ -7,6 +7,7 @@ those into the link's plain dataclasses and back, moving the message octets unto
 from __future__ import annotations
 
 import socket
+import struct
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -134,9 +135,59 @@ class PduReader:
         return pdu
 
 
-def pdu_bytes(pdus: list[Any]) -> bytes:
-    """The wire form of several PDUs, to be written with one send."""
-    return b"".join(pdu.generate() for pdu in pdus)
+_SUBMIT_SM = 0x00000004
+_SUBMIT_FIELDS: tuple[tuple[str, int], ...] = (
+    ("service_type", 6),
+    ("source_addr_ton", 0),
+    ("source_addr_npi", 0),
+    ("source_addr", 21),
+    ("dest_addr_ton", 0),
+    ("dest_addr_npi", 0),
+    ("destination_addr", 21),
+    ("esm_class", 0),
+    ("protocol_id", 0),
+    ("priority_flag", 0),
+    ("schedule_delivery_time", 17),
+    ("validity_period", 17),
+    ("registered_delivery", 0),
+    ("replace_if_present_flag", 0),
+    ("data_coding", 0),
+    ("sm_default_msg_id", 0),
+)
+"""submit_sm's mandatory fields in wire order, with the size limit of C-octet strings (0 for
+one-octet integers), as SMPP 3.4 section 4.4.1 lists them."""
+
+
+def encode_submit_sm(fields: dict[str, Any], sequence: int) -> bytes | None:
+    """The wire form of a submit_sm with only mandatory fields, octet for octet what smpplib
+    would write, built with a few joins instead of its per-field objects (a fifth of the
+    link's time at a thousand submits a second). None when a TLV or an unusual value is
+    asked for: smpplib then does it."""
+    if not fields.keys() <= _KNOWN_SUBMIT_KEYS:
+        return None
+    parts = []
+    for name, limit in _SUBMIT_FIELDS:
+        value = fields.get(name)
+        if limit:
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                return None
+            parts.append(value[: limit - 1].encode("latin-1") + b"\0")
+        else:
+            if value is None:
+                value = 0
+            if not isinstance(value, int) or not 0 <= value <= 255:
+                return None
+            parts.append(bytes((value,)))
+    message = fields.get("short_message") or b""
+    if not isinstance(message, bytes) or len(message) > 254:
+        return None
+    body = b"".join(parts) + bytes((len(message),)) + message
+    return struct.pack(">LLLL", len(body) + 16, _SUBMIT_SM, 0, sequence) + body
+
+
+_KNOWN_SUBMIT_KEYS = frozenset(name for name, _ in _SUBMIT_FIELDS) | {"short_message"}
 
 
 def text(value: bytes | str | None) -> str:
