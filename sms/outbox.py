@@ -20,7 +20,6 @@ from sqlalchemy import Table, Update, bindparam, case, func, insert, select, upd
 from sqlalchemy.orm import Session
 
 from sms.models import (
-    FINAL_STATES,
     OutboundMessage,
     OutboundSegment,
     PendingReceipt,
@@ -266,8 +265,9 @@ def _update_by_id(session: Session, rows: list[dict[str, object]]) -> None:
 _BY_MESSAGE_IDS = (
     select(_SEGMENTS.c.id, _SEGMENTS.c.smsc_message_id, _SEGMENTS.c.state)
     .where(_SEGMENTS.c.smsc_message_id.in_(bindparam("spellings", expanding=True)))
-    .order_by(_SEGMENTS.c.id)
+    .order_by(_SEGMENTS.c.submitted_at.desc(), _SEGMENTS.c.id.desc())
 )
+"""Every segment under any reading of a batch's receipt ids, newest first."""
 _ANY_PENDING = select(PendingReceipt.__table__.c.id).limit(1)
 
 
@@ -339,32 +339,40 @@ def apply_receipt(
 
 def apply_receipts(session: Session, receipts: Sequence[Receipt], *, now: datetime) -> int:
     """Mark the segments a batch of receipts speak of, with one query and one UPDATE; keep a
-    receipt that matches nothing (it came before its submit_sm_resp was stored). Returns how
-    many matched.
+    receipt that matches nothing at all (it came before its submit_sm_resp was stored).
+    Returns how many were settled (matched, or spoke of a segment already final).
 
-    Each receipt tries its id as given, then its other spellings (SMSCs disagree between
-    submit_sm_resp and receipt), and takes the newest segment under the first spelling that
-    matches; a segment already final keeps its state (a failure never becomes a delivery)."""
+    Only segments still awaiting a receipt are matched, newest first, one receipt to one
+    segment (see `_choose`); a receipt for a segment already final changes nothing."""
     if not receipts:
         return 0
     spellings = list({s for r in receipts for s in (r.smsc_message_id, *r.candidates)})
-    newest: dict[str, tuple[int, str]] = {}
+    awaiting: dict[str, list[int]] = {}
+    known: set[str] = set()
+    connection = session.connection()
     for chunk_start in range(0, len(spellings), _IN_CHUNK):
         chunk = spellings[chunk_start : chunk_start + _IN_CHUNK]
-        for segment_id, message_id, state in session.execute(_BY_MESSAGE_IDS, {"spellings": chunk}):
-            newest[message_id] = (segment_id, state)
-    updates: dict[int, dict[str, object]] = {}
+        for segment_id, message_id, state in connection.execute(
+            _BY_MESSAGE_IDS, {"spellings": chunk}
+        ):
+            known.add(message_id)
+            if state == SegmentState.SUBMITTED:
+                awaiting.setdefault(message_id, []).append(segment_id)
+    updates: list[dict[str, object]] = []
     unmatched: list[dict[str, object]] = []
     for receipt in receipts:
-        found = next(
-            (
-                spelling
-                for spelling in dict.fromkeys((receipt.smsc_message_id, *receipt.candidates))
-                if spelling in newest
-            ),
-            None,
-        )
-        if found is None:
+        readings = list(dict.fromkeys((receipt.smsc_message_id, *receipt.candidates)))
+        segment_id = _choose(readings, awaiting)
+        if segment_id is not None:
+            updates.append(
+                {
+                    "segment_id": segment_id,
+                    "state": receipt.state.value,
+                    "error": receipt.error[:200],
+                    "done_at": now,
+                }
+            )
+        elif not known.intersection(readings):
             unmatched.append(
                 {
                     "smsc_message_id": receipt.smsc_message_id,
@@ -373,20 +381,21 @@ def apply_receipts(session: Session, receipts: Sequence[Receipt], *, now: dateti
                     "received_at": now,
                 }
             )
-            continue
-        segment_id, state = newest[found]
-        if state not in FINAL_STATES:
-            updates[segment_id] = {
-                "segment_id": segment_id,
-                "state": receipt.state.value,
-                "error": receipt.error[:200],
-                "done_at": now,
-            }
-            newest[found] = (segment_id, receipt.state.value)
-    _update_by_id(session, list(updates.values()))
+    _update_by_id(session, updates)
     if unmatched:
         session.execute(insert(PendingReceipt), unmatched)
     return len(receipts) - len(unmatched)
+
+
+def _choose(readings: list[str], awaiting: dict[str, list[int]]) -> int | None:
+    """The segment a receipt marks, taken out of `awaiting` so no other receipt of the batch
+    marks it too: under the first reading of the id that names an awaiting segment (the id as
+    written before its hex/decimal re-readings), the newest one."""
+    for reading in readings:
+        waiting = awaiting.get(reading)
+        if waiting:
+            return waiting.pop(0)
+    return None
 
 
 def _apply_pending_receipts(session: Session, message_ids: list[str]) -> None:

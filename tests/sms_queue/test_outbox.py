@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from gateway.database import Database
 from sms import outbox, subscribers
-from sms.models import OutboundSegment, SegmentState
+from sms.models import OutboundSegment, SegmentPriority, SegmentState
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ONE = [outbox.SegmentPayload(short_message=b"hola", data_coding=0, esm_class=0)]
@@ -147,3 +147,59 @@ def test_opted_out_numbers_are_never_queued(database: Database) -> None:
         subscribers.unsubscribe(session, phone_e164=s.phone, now=NOW)
     with pytest.raises(outbox.OptedOutError):
         queue(database, "+50255550001")
+
+
+def test_one_batch_of_receipts_marks_awaiting_segments_newest_first_one_each(
+    database: Database,
+) -> None:
+    """An SMSC that restarted reuses ids: "5" names an old final segment and two awaiting
+    ones. Two receipts for "5" in one batch mark the two awaiting ones, newest first; a third
+    changes nothing and is not kept as pending."""
+    for n in range(3):
+        queue(database, f"+5025555{n:04d}")
+    with database.session() as session:
+        old, older, newest = outbox.claim(session, worker="w", limit=3, now=NOW)
+        outbox.record_outcomes(
+            session,
+            submitted=[
+                outbox.Submitted(old.id, "5", NOW),
+                outbox.Submitted(older.id, "5", NOW + timedelta(seconds=1)),
+                outbox.Submitted(newest.id, "5", NOW + timedelta(seconds=2)),
+            ],
+        )
+        outbox.apply_receipt(
+            session, smsc_message_id="5", state=SegmentState.FAILED, error="UNDELIV", now=NOW
+        )
+    delivered = outbox.Receipt("5", SegmentState.DELIVERED, "")
+    with database.session() as session:
+        assert outbox.apply_receipts(session, [delivered, delivered, delivered], now=NOW) == 3
+    with database.session() as session:
+        states = dict(session.execute(select(OutboundSegment.id, OutboundSegment.state)).all())
+        pending = session.scalars(select(outbox.PendingReceipt)).all()
+    assert states == {old.id: "delivered", older.id: "delivered", newest.id: "failed"}
+    assert pending == []
+
+
+def test_claims_take_retries_then_one_person_then_alert_fan_outs(database: Database) -> None:
+    with database.session() as session:
+        for n in range(3):
+            outbox.enqueue(
+                session,
+                destination=f"+5025555{n:04d}",
+                text="x",
+                encoding="gsm7",
+                segments=ONE,
+                alert_id=1,
+                now=NOW,
+                priority=SegmentPriority.BULK,
+            )
+    queue(database, "+50255559999")
+    with database.session() as session:
+        (cut,) = outbox.claim(session, worker="w", limit=1, now=NOW)
+        assert cut.destination == "+50255559999"
+        (bulk,) = outbox.claim(session, worker="w", limit=1, now=NOW)
+        outbox.record_outcomes(session, retries=[outbox.Retry(bulk.id, None, "dropped")])
+    queue(database, "+50255558888")
+    with database.session() as session:
+        order = [s.destination for s in outbox.claim(session, worker="w", limit=5, now=NOW)]
+    assert order == [bulk.destination, "+50255558888", "+50255550001", "+50255550002"]
