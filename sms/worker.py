@@ -19,6 +19,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import NamedTuple
 
 from sqlalchemy import select
 
@@ -63,8 +64,9 @@ class _Kind(Enum):
     LINK_STATE = "link_state"
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
+    """One report of the link; a tuple, as two of these are made per message sent."""
+
     kind: _Kind
     key: tuple[int, int] = (0, 0)
     """(segment id, attempt) for outcomes of a submission."""
@@ -83,7 +85,10 @@ class _EventInbox:
 
     def _put(self, event: _Event) -> None:
         self.events.put(event)
-        self.wake.set()
+        # The worker clears the flag before it drains, so an event put while the flag is
+        # still set will be drained anyway; setting it again would only cost a lock.
+        if not self.wake.is_set():
+            self.wake.set()
 
     def submitted(self, key: Hashable, message_id: str) -> None:
         self._put(_Event(_Kind.SUBMITTED, _segment_key(key), detail=message_id))
