@@ -33,6 +33,7 @@ from sms.link_wire import (
     PduReader,
     bound_client,
     delivery_from,
+    encode_deliver_sm_resp,
     encode_submit_sm,
     probe,
     submit_fields,
@@ -306,9 +307,8 @@ class SmppLink:
             session = next((s for s in self._sessions if s.serial == ticket.session), None)
             if session is None:
                 continue
-            pdu = smpp.make_pdu("deliver_sm_resp", client=session.client, status=status)
-            pdu.sequence = ticket.sequence
-            written.setdefault(session.serial, []).append(pdu.generate())
+            raw = encode_deliver_sm_resp(ticket.sequence, status)
+            written.setdefault(session.serial, []).append(raw)
         for session in self._sessions:
             if session.serial in written:
                 self._write(session, b"".join(written[session.serial]), what="deliver_sm_resp")

@@ -198,6 +198,14 @@ def encode_submit_sm(fields: dict[str, Any], sequence: int) -> bytes | None:
 
 _KNOWN_SUBMIT_KEYS = frozenset(name for name, _ in _SUBMIT_FIELDS) | {"short_message"}
 
+_DELIVER_SM_RESP = 0x80000005
+
+
+def encode_deliver_sm_resp(sequence: int, status: int) -> bytes:
+    """The wire form of a deliver_sm_resp (header and an empty message_id), what smpplib
+    writes, without its per-field objects: one is written per receipt a batch commits."""
+    return struct.pack(">LLLL", 17, _DELIVER_SM_RESP, status, sequence) + b"\0"
+
 
 def text(value: bytes | str | None) -> str:
     """smpplib's C-octet strings as text; never fails, so odd bytes stay visible in logs."""

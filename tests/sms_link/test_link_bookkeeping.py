@@ -16,7 +16,7 @@ from smpplib.client import Client
 from sms.link_events import Delivery, Submission
 from sms.link_settings import LinkSettings
 from sms.link_window import SubmitWindow
-from sms.link_wire import encode_submit_sm
+from sms.link_wire import encode_deliver_sm_resp, encode_submit_sm
 
 
 def settings(**changes: object) -> LinkSettings:
@@ -154,3 +154,13 @@ def test_the_fast_submit_sm_is_octet_for_octet_what_smpplib_writes(
 def test_a_submit_sm_with_tlvs_is_left_to_smpplib() -> None:
     assert encode_submit_sm({"destination_addr": "1", "sar_msg_ref_num": 7}, 1) is None
     assert encode_submit_sm({"destination_addr": b"1"}, 1) is None
+
+
+@hypothesis_settings(database=None, deadline=None, max_examples=100)
+@given(st.integers(1, 0x7FFFFFFF), st.sampled_from([0, 0x08, 0x64, 0x65]))
+def test_the_fast_deliver_sm_resp_is_octet_for_octet_what_smpplib_writes(
+    sequence: int, status: int
+) -> None:
+    pdu = smpp.make_pdu("deliver_sm_resp", client=Client("127.0.0.1", 1), status=status)
+    pdu.sequence = sequence
+    assert encode_deliver_sm_resp(sequence, status) == pdu.generate()
