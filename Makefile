@@ -39,8 +39,8 @@ typecheck: ## mypy over the packages
 unit: ## the test suite
 	$(BIN)/pytest
 
-bench: venv-test ## the benchmarks under bench/
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+bench: venv-test node $(SMSC_SIMULATOR) ## the benchmarks under bench/ (they write only to temporary directories)
+	@for b in bench/*.py; do echo "== $$b"; PYTHONDONTWRITEBYTECODE=1 $(BIN)/python $$b; done
 
 system: ## Debian packages Altavoz needs to run
 	@$(call apt_ensure,$(APT_RUN))

@@ -25,7 +25,7 @@ from gateway.worker import WorkerHeartbeat
 from playlists.models import AsRunEntry, CommandKind, PlayoutCommand
 from sms import subscribers
 from sms.compose import ComposeError, Composition, compose
-from sms.models import OutboundMessage, OutboundSegment, SegmentState
+from sms.models import OutboundMessage, OutboundSegment, SegmentPriority, SegmentState
 from sms.outbox import counts_by_state
 
 SMS_OFF = "SMS is off: smpp.enabled is false in the configuration; send the alert on air only"
@@ -195,6 +195,7 @@ def _queue_bulk(
                 "data_coding": segment.data_coding,
                 "esm_class": segment.esm_class,
                 "state": SegmentState.QUEUED.value,
+                "priority": SegmentPriority.BULK.value,
                 "next_attempt_at": now,
                 "queued_at": now,
             }

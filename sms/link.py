@@ -30,15 +30,19 @@ from sms.link_wire import (
     BindCommand,
     Command,
     LinkError,
+    PduReader,
     bound_client,
     delivery_from,
+    encode_deliver_sm_resp,
+    encode_submit_sm,
     probe,
     submit_fields,
     text,
 )
+from sms.pacing import Pacing, Unpaced
 from sms.wakeup import Wakeup
 
-__all__ = ["LinkError", "PacingHook", "SmppLink", "probe", "send_whenever"]
+__all__ = ["LinkError", "SmppLink", "probe"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,21 +51,13 @@ ESME_RX_T_APPN = 0x64
 """Told to the SMSC when our side failed to take a deliver_sm in: it keeps it and retries."""
 UNBIND_DEADLINE_S = 2.0
 
-PacingHook = Callable[[float], float]
-"""`may_send_at(now)`: a time <= now grants (and uses up) one submit; a later time says when
-to ask again. `now` and the answer are `time.monotonic()` values."""
-
-
-def send_whenever(now: float) -> float:
-    """The pacing hook for an SMSC with no agreed rate: every submit may go at once."""
-    return now
-
 
 @dataclass
 class _Session:
     """One bound connection and its keep-alive bookkeeping."""
 
     client: Client
+    reader: PduReader
     can_submit: bool
     last_heard: float
     serial: int
@@ -84,12 +80,12 @@ class SmppLink:
         settings: LinkSettings,
         events: LinkEvents,
         *,
-        may_send_at: PacingHook = send_whenever,
+        pacing: Pacing | None = None,
         acknowledge_later: bool = False,
     ) -> None:
         self._settings = settings
         self._events = events
-        self._may_send_at = may_send_at
+        self._pacing: Pacing = Unpaced() if pacing is None else pacing
         self._acknowledge_later = acknowledge_later
         self._answers: deque[tuple[DeliveryTicket, int]] = deque()
         self._serials = count(1)
@@ -100,7 +96,6 @@ class SmppLink:
         self._stopping = threading.Event()
         self._lifecycle = threading.Lock()
         self._finished = False
-        self._paused_until = 0.0
         self._state = LinkState.DISCONNECTED
         self.counters = LinkCounters()
         self.last_error: str | None = None
@@ -121,10 +116,14 @@ class SmppLink:
 
     def submit(self, submission: Submission) -> None:
         """Queue a submission; thread-safe, and sent as soon as the window and pacing allow."""
+        self.submit_all((submission,))
+
+    def submit_all(self, submissions: Iterable[Submission]) -> None:
+        """Queue several submissions, in order, with one wake-up of the link's thread."""
         with self._lifecycle:
             if self._finished:
                 raise LinkError("the link has stopped; create a new one")
-            self._queue.append(submission)
+            self._queue.extend(submissions)
             self._wakeup.wake()
 
     def acknowledge(
@@ -166,6 +165,9 @@ class SmppLink:
             with self._lifecycle:
                 self._finished = True
                 self._wakeup.close()
+        self._hand_back_queue()
+
+    def _hand_back_queue(self) -> None:
         while self._queue:
             self._events.unsent(self._queue.popleft().key)
 
@@ -189,6 +191,9 @@ class SmppLink:
             for key in self._window.drain():
                 self.counters.unknown += 1
                 self._events.unknown(key)
+            # What waited for the window goes back too, so that the caller can send the
+            # interrupted submits first after the rebind instead of behind these.
+            self._hand_back_queue()
 
     def _set_state(self, state: LinkState) -> None:
         if state is not self._state:
@@ -216,6 +221,7 @@ class SmppLink:
             self._sessions.append(
                 _Session(
                     client=client,
+                    reader=PduReader(client),
                     can_submit=can_submit,
                     last_heard=time.monotonic(),
                     serial=next(self._serials),
@@ -259,23 +265,23 @@ class SmppLink:
 
     def _read_available(self, session: _Session) -> None:
         """Act on every PDU already received, so a burst of responses frees the window at once."""
-        sock = session.client._socket
-        while True:
-            self._read_one(session)
-            if session.unbound or not select.select([sock], [], [], 0)[0]:
-                return
-
-    def _read_one(self, session: _Session) -> None:
         try:
-            pdu = session.client.read_pdu()
-        except exceptions.UnknownCommandError as error:
-            logger.warning("ignored a PDU smpplib cannot parse: %s", error)
-            return
+            pdus = session.reader.read()
         except (exceptions.ConnectionError, OSError) as error:
             raise LinkError(f"connection lost: {error!r}") from error
         except exceptions.PDUError as error:
             raise LinkError(f"broken PDU from the SMSC: {error}") from error
-        session.last_heard = time.monotonic()
+        if pdus:
+            session.last_heard = time.monotonic()
+        for pdu in pdus:
+            if isinstance(pdu, exceptions.UnknownCommandError):
+                logger.warning("ignored a PDU smpplib cannot parse: %s", pdu)
+            else:
+                self._act_on(session, pdu)
+            if session.unbound:
+                return
+
+    def _act_on(self, session: _Session, pdu: Any) -> None:
         try:
             command = Command(pdu.command)
         except ValueError:
@@ -301,15 +307,11 @@ class SmppLink:
             session = next((s for s in self._sessions if s.serial == ticket.session), None)
             if session is None:
                 continue
-            pdu = smpp.make_pdu("deliver_sm_resp", client=session.client, status=status)
-            pdu.sequence = ticket.sequence
-            written.setdefault(session.serial, []).append(pdu.generate())
+            raw = encode_deliver_sm_resp(ticket.sequence, status)
+            written.setdefault(session.serial, []).append(raw)
         for session in self._sessions:
             if session.serial in written:
-                try:
-                    session.client._socket.sendall(b"".join(written[session.serial]))
-                except OSError as error:
-                    raise LinkError(f"sending deliver_sm_resp failed: {error!r}") from error
+                self._write(session, b"".join(written[session.serial]), what="deliver_sm_resp")
 
     def _send_pdu(self, session: _Session, pdu: Any) -> None:
         try:
@@ -317,25 +319,46 @@ class SmppLink:
         except (exceptions.ConnectionError, exceptions.PDUError, OSError) as error:
             raise LinkError(f"sending {pdu.command} failed: {error!r}") from error
 
+    def _write(self, session: _Session, data: bytes, *, what: str) -> None:
+        sock = session.client._socket
+        try:
+            if sock is None:
+                raise exceptions.ConnectionError("not connected")
+            sock.sendall(data)
+        except (exceptions.ConnectionError, OSError) as error:
+            raise LinkError(f"sending {what} failed: {error!r}") from error
+
     def _send_due(self, now: float) -> float | None:
-        """Send queued submissions while window, throttling pause and pacing allow.
+        """Send queued submissions while window and pacing allow.
 
         Returns when to try again if only time (not a response) can open the way.
         """
         transmitter = next(s for s in self._sessions if s.can_submit)
+        pdus = []
+        retry_at = None
         while self._queue and self._window.free > 0:
-            if now < self._paused_until:
-                return self._paused_until
-            allowed_at = self._may_send_at(now)
+            # The time of this very grant, not of the loop's turn: the pacing's sliding window
+            # must hold over the moments the submits actually leave.
+            now = time.monotonic()
+            allowed_at = self._pacing.may_send_at(now)
             if allowed_at > now:
-                return allowed_at
+                retry_at = allowed_at
+                break
             submission = self._queue.popleft()
-            pdu = smpp.make_pdu(
-                "submit_sm", client=transmitter.client, **submit_fields(self._settings, submission)
-            )
-            self._window.open(pdu.sequence, submission.key, now)
-            self._send_pdu(transmitter, pdu)
-        return None
+            fields = submit_fields(self._settings, submission)
+            sequence = transmitter.client.next_sequence()
+            raw = encode_submit_sm(fields, sequence)
+            if raw is None:
+                pdu = smpp.make_pdu("submit_sm", client=transmitter.client, **fields)
+                sequence, raw = pdu.sequence, pdu.generate()
+            self._window.open(sequence, submission.key, now)
+            pdus.append(raw)
+        if pdus:
+            # One write for every submit due now: fewer system calls, and the SMSC gets them
+            # in one segment instead of one by one.
+            self._write(transmitter, b"".join(pdus), what=f"{len(pdus)} submit_sm")
+            self._pacing.sent(len(pdus), time.monotonic())
+        return retry_at
 
     def _keep_alive(self, session: _Session, now: float) -> None:
         if session.enquire_sequence is not None:
@@ -372,12 +395,15 @@ class SmppLink:
             self.counters.late_responses += 1
             logger.warning("submit_sm_resp %d came after its submission timed out", pdu.sequence)
             return
+        throttled = pdu.status in THROTTLING_STATUSES
+        self._pacing.answered(time.monotonic(), throttled=throttled)
         if pdu.status == consts.SMPP_ESME_ROK:
             self.counters.submitted += 1
             self._events.submitted(key, text(pdu.message_id))
-        elif pdu.status in THROTTLING_STATUSES:
+        elif throttled:
+            # Only this submission waits (the caller retries it later); the pacing slows the
+            # link down if refusals keep coming, but the link never stops for them.
             self.counters.throttled += 1
-            self._paused_until = time.monotonic() + self._settings.throttle_pause_s
             self._events.throttled(key, pdu.status)
         else:
             self.counters.failed += 1

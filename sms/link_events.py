@@ -137,7 +137,7 @@ class LinkEvents(Protocol):
         """Sent, but no answer came (timeout or lost connection): it may or may not have gone."""
 
     def unsent(self, key: Hashable) -> None:
-        """Never sent before the link stopped: safe to queue again."""
+        """Never sent before the link stopped or lost its connection: safe to queue again."""
 
     def receipt(self, delivery: Delivery) -> None:
         """A delivery receipt, raw; receipted_message_id and the text identify the message."""

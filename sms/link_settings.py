@@ -43,8 +43,6 @@ class LinkSettings:
     response_timeout_s: float = 10.0
     """How long a response may take before the request counts as lost (and the link as dead,
     for bind, enquire_link and unbind)."""
-    throttle_pause_s: float = 1.0
-    """After ESME_RTHROTTLED or ESME_RMSGQFUL, no new submit for this long."""
     reconnect_initial_s: float = 1.0
     reconnect_max_s: float = 60.0
 

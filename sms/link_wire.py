@@ -6,11 +6,13 @@ those into the link's plain dataclasses and back, moving the message octets unto
 
 from __future__ import annotations
 
+import socket
+import struct
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from smpplib import consts, exceptions
+from smpplib import consts, exceptions, smpp
 from smpplib.client import Client
 
 from sms.link_events import Delivery, DeliveryTicket, SarSegment, Submission
@@ -61,6 +63,7 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
     )
     try:
         client.connect()
+        no_delay(client._socket)
         getattr(client, command.value)(
             system_id=settings.system_id,
             password=settings.password,
@@ -86,6 +89,122 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
         if client.state not in BOUND_STATES:
             client.disconnect()
     return client
+
+
+def no_delay(sock: socket.socket | None) -> None:
+    """Turn Nagle's algorithm off, which smpplib leaves on: with it, a small submit_sm written
+    after a deliver_sm_resp waits for the SMSC's delayed ACK (about 40 ms), so submits go out
+    in bursts 40 ms apart, which caps the rate and bunches them at the SMSC's rate counter."""
+    if sock is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class PduReader:
+    """Frames PDUs out of whatever one recv() brought, for a bound session.
+
+    smpplib's read_pdu() makes two recv() calls per PDU and the loop a select() to learn
+    whether another one waits: three system calls per PDU, each letting the worker's thread
+    take the interpreter lock. One recv() per burst, framed here, costs a fraction of that."""
+
+    RECV_BYTES = 65536
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+        self._buffer = bytearray()
+
+    def read(self) -> list[Any]:
+        """Receive once (the socket is known to be readable) and parse every complete PDU;
+        raises ConnectionError when the peer closed, PDUError for a PDU that does not parse."""
+        sock = self._client._socket
+        if sock is None:
+            raise exceptions.ConnectionError("not connected")
+        data = sock.recv(self.RECV_BYTES)
+        if not data:
+            raise exceptions.ConnectionError("the SMSC closed the connection")
+        self._buffer += data
+        pdus = []
+        while len(self._buffer) >= 4:
+            length = int.from_bytes(self._buffer[:4], "big")
+            if length < 16:
+                raise exceptions.PDUError(f"broken PDU: command_length {length}")
+            if len(self._buffer) < length:
+                break
+            raw = bytes(self._buffer[:length])
+            del self._buffer[:length]
+            pdus.append(self._parse(raw))
+        return pdus
+
+    def _parse(self, raw: bytes) -> Any:
+        try:
+            pdu = smpp.parse_pdu(raw, client=self._client, allow_unknown_opt_params=True)
+        except exceptions.UnknownCommandError as error:
+            return error
+        if not pdu.is_error() and pdu.command in consts.STATE_SETTERS:
+            self._client.state = consts.STATE_SETTERS[pdu.command]
+        return pdu
+
+
+_SUBMIT_SM = 0x00000004
+_SUBMIT_FIELDS: tuple[tuple[str, int], ...] = (
+    ("service_type", 6),
+    ("source_addr_ton", 0),
+    ("source_addr_npi", 0),
+    ("source_addr", 21),
+    ("dest_addr_ton", 0),
+    ("dest_addr_npi", 0),
+    ("destination_addr", 21),
+    ("esm_class", 0),
+    ("protocol_id", 0),
+    ("priority_flag", 0),
+    ("schedule_delivery_time", 17),
+    ("validity_period", 17),
+    ("registered_delivery", 0),
+    ("replace_if_present_flag", 0),
+    ("data_coding", 0),
+    ("sm_default_msg_id", 0),
+)
+"""submit_sm's mandatory fields in wire order, with the size limit of C-octet strings (0 for
+one-octet integers), as SMPP 3.4 section 4.4.1 lists them."""
+
+
+def encode_submit_sm(fields: dict[str, Any], sequence: int) -> bytes | None:
+    """The wire form of a submit_sm with only mandatory fields, octet for octet what smpplib
+    would write, built with a few joins instead of its per-field objects (a fifth of the
+    link's time at a thousand submits a second). None when a TLV or an unusual value is
+    asked for: smpplib then does it."""
+    if not fields.keys() <= _KNOWN_SUBMIT_KEYS:
+        return None
+    parts = []
+    for name, limit in _SUBMIT_FIELDS:
+        value = fields.get(name)
+        if limit:
+            if value is None:
+                value = ""
+            if not isinstance(value, str):
+                return None
+            parts.append(value[: limit - 1].encode("latin-1") + b"\0")
+        else:
+            if value is None:
+                value = 0
+            if not isinstance(value, int) or not 0 <= value <= 255:
+                return None
+            parts.append(bytes((value,)))
+    message = fields.get("short_message") or b""
+    if not isinstance(message, bytes) or len(message) > 254:
+        return None
+    body = b"".join(parts) + bytes((len(message),)) + message
+    return struct.pack(">LLLL", len(body) + 16, _SUBMIT_SM, 0, sequence) + body
+
+
+_KNOWN_SUBMIT_KEYS = frozenset(name for name, _ in _SUBMIT_FIELDS) | {"short_message"}
+
+_DELIVER_SM_RESP = 0x80000005
+
+
+def encode_deliver_sm_resp(sequence: int, status: int) -> bytes:
+    """The wire form of a deliver_sm_resp (header and an empty message_id), what smpplib
+    writes, without its per-field objects: one is written per receipt a batch commits."""
+    return struct.pack(">LLLL", 17, _DELIVER_SM_RESP, status, sequence) + b"\0"
 
 
 def text(value: bytes | str | None) -> str:

@@ -7,7 +7,7 @@ state the SMSC acknowledges (message_id, receipts) maps onto a row without guess
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -31,6 +31,19 @@ class SegmentState(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     EXPIRED = "expired"
+
+
+class SegmentPriority(IntEnum):
+    """Claim order of due segments, lowest first.
+
+    A retry goes before everything: a submit cut by a dropped connection (or refused for now)
+    was already due, and its recipient should not wait for the whole alert. A message to one
+    person (a keyword reply, `altavoz sms send`) goes before an alert's fan-out, so a reply is
+    not stuck behind thousands of queued copies."""
+
+    RETRY = 0
+    PERSON = 1
+    BULK = 2
 
 
 FINAL_STATES = frozenset({SegmentState.DELIVERED, SegmentState.FAILED, SegmentState.EXPIRED})
@@ -82,7 +95,10 @@ class OutboundMessage(Base):
 
 class OutboundSegment(Base):
     __tablename__ = "sms_segments"
-    __table_args__ = (Index("ix_sms_segments_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_sms_segments_state_next", "state", "next_attempt_at"),
+        Index("ix_sms_segments_claim_order", "state", "priority", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("sms_outbound.id", ondelete="CASCADE"))
@@ -93,6 +109,9 @@ class OutboundSegment(Base):
     esm_class: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(12), default=SegmentState.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    priority: Mapped[int] = mapped_column(
+        Integer, default=SegmentPriority.PERSON, server_default=str(int(SegmentPriority.PERSON))
+    )
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str] = mapped_column(String(80), default="")
     smsc_message_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)

@@ -26,6 +26,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,7 +40,7 @@ from sms.link import ESME_RX_T_APPN, SmppLink
 from sms.link_events import Delivery, DeliveryTicket, LinkState, Submission
 from sms.link_settings import link_settings
 from sms.models import LinkStatus, SegmentState
-from sms.pacing import Backoff, EvenPacer
+from sms.pacing import Backoff, SmscPacer
 from sms.phones import smpp_address
 from sms.receipts import ReceiptOutcome, normalize_message_id, receipt_outcome
 from sms.smpp_time import relative_time
@@ -47,7 +48,17 @@ from sms.smpp_time import relative_time
 log = logging.getLogger(__name__)
 
 CLAIM_BATCH = 500
+CLAIM_AHEAD_S = 0.25
+"""Claim about this much sending time ahead (at max_tps, at least a window's worth): enough
+to keep the link busy between claims, little enough that a reply or a retry queued now is
+not stuck behind a long claimed batch."""
 EVENT_BATCH = 5000
+GATHER_S = 0.002
+"""After the first answer, wait this long for the rest of the window's answers: one commit
+for the whole window costs a fraction of one commit per answer, and the window (the
+submits not yet committed) is what bounds the rate."""
+THROTTLE_BACKOFF = (0.25, 300.0)
+"""First delay and cap (s) before a throttled segment is tried again, doubling per attempt."""
 STALE_CLAIM_CHECK_S = 30.0
 RECEIPT_TIMEOUT_CHECK_S = 30.0
 LIVE_HEARTBEAT_S = 30.0
@@ -63,8 +74,9 @@ class _Kind(Enum):
     LINK_STATE = "link_state"
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
+    """One report of the link; a tuple, as two of these are made per message sent."""
+
     kind: _Kind
     key: tuple[int, int] = (0, 0)
     """(segment id, attempt) for outcomes of a submission."""
@@ -83,7 +95,10 @@ class _EventInbox:
 
     def _put(self, event: _Event) -> None:
         self.events.put(event)
-        self.wake.set()
+        # The worker clears the flag before it drains, so an event put while the flag is
+        # still set will be drained anyway; setting it again would only cost a lock.
+        if not self.wake.is_set():
+            self.wake.set()
 
     def submitted(self, key: Hashable, message_id: str) -> None:
         self._put(_Event(_Kind.SUBMITTED, _segment_key(key), detail=message_id))
@@ -124,17 +139,30 @@ class _Batch:
     submitted: list[outbox.Submitted] = field(default_factory=list)
     retries: list[outbox.Retry] = field(default_factory=list)
     failures: list[outbox.Failed] = field(default_factory=list)
-    receipts: list[Delivery] = field(default_factory=list)
+    receipts: list[outbox.Receipt] = field(default_factory=list)
     inbound: list[Delivery] = field(default_factory=list)
+    tickets: list[DeliveryTicket] = field(default_factory=list)
+    """The deliver_sm to answer once this batch is committed: every receipt and MO, including
+    receipts that change nothing (an intermediate state, an unknown id)."""
     finished: int = 0
 
-    def tickets(self) -> list[DeliveryTicket]:
-        """The deliver_sm to answer once this batch is committed."""
-        return [
-            delivery.ticket
-            for delivery in (*self.receipts, *self.inbound)
-            if delivery.ticket is not None
-        ]
+
+def _receipt(delivery: Delivery) -> outbox.Receipt | None:
+    """The final outcome a receipt reports; None for an intermediate one or no id at all."""
+    outcome: ReceiptOutcome | None = receipt_outcome(
+        short_message=delivery.message_payload or delivery.short_message,
+        receipted_message_id=delivery.receipted_message_id,
+        message_state=delivery.message_state,
+    )
+    if outcome is None or outcome.state is None:
+        return None
+    return outbox.Receipt(
+        outcome.message_id,
+        SegmentState(outcome.state),
+        outcome.error,
+        outcome.candidates,
+        outcome.quoted_text,
+    )
 
 
 def worker_name() -> str:
@@ -155,8 +183,11 @@ class SmsWorker(Worker):
         self.inbox = _EventInbox(self.wakeup)
         self.buffer: deque[outbox.ClaimedSegment] = deque()
         self.outstanding = 0
-        self.pacer = EvenPacer(rate_per_s=settings.smpp.max_tps)
-        self.backoff = Backoff(initial_s=1.0, maximum_s=300.0)
+        self.pacer = SmscPacer(settings.smpp.max_tps)
+        self.backoff = Backoff(*THROTTLE_BACKOFF)
+        self.claim_target = max(
+            settings.smpp.window, min(CLAIM_BATCH, round(settings.smpp.max_tps * CLAIM_AHEAD_S))
+        )
         self.inbound = InboundHandler(settings=settings.smpp)
         self.link: SmppLink | None = None
         self._thread: threading.Thread | None = None
@@ -174,7 +205,7 @@ class SmsWorker(Worker):
         self.link = SmppLink(
             link_settings(self.settings.smpp),
             self.inbox,
-            may_send_at=self.pacer.may_send_at,
+            pacing=self.pacer,
             acknowledge_later=True,
         )
         self._thread = self.link.start()
@@ -223,15 +254,19 @@ class SmsWorker(Worker):
         claimed = False
         if len(self.buffer) < window:
             with self.database.session() as session:
-                batch = outbox.claim(session, worker=self.name, limit=CLAIM_BATCH, now=utcnow())
+                batch = outbox.claim(
+                    session,
+                    worker=self.name,
+                    limit=self.claim_target - len(self.buffer),
+                    now=utcnow(),
+                )
             self.buffer.extend(batch)
             claimed = bool(batch)
-        sent = 0
+        submissions = []
         while self.buffer and self.outstanding < window:
             segment = self.buffer.popleft()
             self.outstanding += 1
-            sent += 1
-            self.link.submit(
+            submissions.append(
                 Submission(
                     key=(segment.id, segment.attempts),
                     destination_addr=smpp_address(segment.destination),
@@ -242,15 +277,24 @@ class SmsWorker(Worker):
                     validity_period=self.validity_period,
                 )
             )
-        return claimed or sent > 0
+        if submissions:
+            self.link.submit_all(submissions)
+        return claimed or bool(submissions)
 
     def _drain_events(self) -> bool:
         batch = _Batch()
         now = utcnow()
         count = 0
+        gather_until = 0.0
         while count < EVENT_BATCH:
             try:
-                event = self.inbox.events.get_nowait()
+                if count == 0:
+                    event = self.inbox.events.get_nowait()
+                    gather_until = time.monotonic() + GATHER_S
+                elif batch.finished >= self.outstanding:
+                    event = self.inbox.events.get_nowait()
+                else:
+                    event = self.inbox.events.get(timeout=max(0.0, gather_until - time.monotonic()))
             except queue.Empty:
                 break
             count += 1
@@ -261,7 +305,6 @@ class SmsWorker(Worker):
                 self._sort(event, batch, now)
         if not count:
             return False
-        tickets = batch.tickets()
         try:
             with self.database.session() as session:
                 outbox.record_outcomes(
@@ -270,24 +313,27 @@ class SmsWorker(Worker):
                     retries=batch.retries,
                     failures=batch.failures,
                 )
-                for delivery in batch.receipts:
-                    self._apply_receipt(session, delivery, now)
+                outbox.apply_receipts(session, batch.receipts, now=now)
                 for delivery in batch.inbound:
                     self._receive(session, delivery, now)
         except BaseException:
-            if self.link is not None and tickets:
-                self.link.acknowledge(tickets, status=ESME_RX_T_APPN)
+            if self.link is not None and batch.tickets:
+                self.link.acknowledge(batch.tickets, status=ESME_RX_T_APPN)
             raise
-        if self.link is not None and tickets:
-            self.link.acknowledge(tickets)
+        if self.link is not None and batch.tickets:
+            self.link.acknowledge(batch.tickets)
         self.outstanding -= batch.finished
         return True
 
     def _sort(self, event: _Event, batch: _Batch, now: datetime) -> None:
         segment_id, attempts = event.key
+        if event.delivery is not None and event.delivery.ticket is not None:
+            batch.tickets.append(event.delivery.ticket)
         if event.kind is _Kind.RECEIPT:
             assert event.delivery is not None
-            batch.receipts.append(event.delivery)
+            receipt = _receipt(event.delivery)
+            if receipt is not None:
+                batch.receipts.append(receipt)
             return
         if event.kind is _Kind.INBOUND:
             assert event.delivery is not None
@@ -307,7 +353,8 @@ class SmsWorker(Worker):
             batch.failures.append(outbox.Failed(segment_id, reason, now))
             self.items_failed += 1
         else:
-            batch.retries.append(outbox.Retry(segment_id, now, event.detail))
+            # Interrupted (no answer, or never sent): it keeps its place and goes first.
+            batch.retries.append(outbox.Retry(segment_id, None, event.detail))
 
     def _receive(self, session: Session, delivery: Delivery, now: datetime) -> None:
         """Store and act on one MO; one the handler fails on is kept as it came, unacted on.
@@ -323,29 +370,17 @@ class SmsWorker(Worker):
             self.items_failed += 1
             self.inbound.keep_unhandled(session, delivery, now=now)
 
-    def _apply_receipt(self, session: Session, delivery: Delivery, now: datetime) -> None:
-        outcome: ReceiptOutcome | None = receipt_outcome(
-            short_message=delivery.message_payload or delivery.short_message,
-            receipted_message_id=delivery.receipted_message_id,
-            message_state=delivery.message_state,
-        )
-        if outcome is None or outcome.state is None:
-            return
-        outbox.apply_receipt(
-            session,
-            smsc_message_id=outcome.message_id,
-            candidates=outcome.candidates,
-            quoted_text=outcome.quoted_text,
-            state=SegmentState(outcome.state),
-            error=outcome.error,
-            now=now,
-        )
-
     def _record_link_state(self, state: LinkState, now: datetime) -> None:
         self.link_state = state
         self.state = f"SMPP {state.value}"
         detail = self.link.last_error if self.link is not None else ""
         with self.database.session() as session:
+            if state is not LinkState.BOUND and self.buffer:
+                # Claimed but not handed to the link: back to the queue, so that after the
+                # rebind the interrupted submits (requeued as retries) overtake them.
+                ids = [segment.id for segment in self.buffer]
+                self.buffer.clear()
+                outbox.release_segments(session, worker=self.name, ids=ids)
             row = session.scalar(select(LinkStatus).where(LinkStatus.worker == self.name))
             if row is None:
                 row = LinkStatus(worker=self.name, state=state.value, since=now)

@@ -165,6 +165,17 @@ class SmscSimulator:
             self.process.stdout.close()
 
 
+def busiest_second(arrivals_ms: list[int]) -> int:
+    """The most PDUs any sliding 1 s window held, as the SMSC counts arrivals (`at_ms`, sorted):
+    arrivals less than 1000 ms apart share a window."""
+    busiest, first = 0, 0
+    for last, at in enumerate(arrivals_ms):
+        while at - arrivals_ms[first] >= 1000:
+            first += 1
+        busiest = max(busiest, last - first + 1)
+    return busiest
+
+
 def _read_ready_line(process: subprocess.Popen[str], deadline: float) -> dict[str, int]:
     """Wait for the one "ready {...}" line, without blocking past the deadline."""
     assert process.stdout is not None

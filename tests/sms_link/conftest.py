@@ -10,12 +10,27 @@ from typing import Any
 
 import pytest
 
-from sms.link import PacingHook, SmppLink, send_whenever
+from sms.link import SmppLink
 from sms.link_events import Delivery, LinkState
 from sms.link_settings import LinkSettings
+from sms.pacing import Pacing
 from tests.smsc_harness import SmscSimulator, running_simulator
 
 STOP_TIMEOUT_S = 10.0
+
+
+class HookPacing:
+    """Pacing by a plain `may_send_at(now)` function; answers are only recorded."""
+
+    def __init__(self, may_send_at: Callable[[float], float]) -> None:
+        self.may_send_at = may_send_at
+        self.answers: list[bool] = []
+
+    def sent(self, count: int, at: float) -> None:
+        return None
+
+    def answered(self, now: float, *, throttled: bool) -> None:
+        self.answers.append(throttled)
 
 
 class RecordingEvents:
@@ -106,7 +121,6 @@ def link_settings(smsc: SmscSimulator) -> LinkSettings:
         enquire_link_interval_s=30.0,
         reconnect_initial_s=0.05,
         reconnect_max_s=0.5,
-        throttle_pause_s=0.05,
     )
 
 
@@ -117,7 +131,7 @@ def start_link() -> Iterator[Callable[..., tuple[SmppLink, RecordingEvents]]]:
 
     def start(
         settings: LinkSettings,
-        may_send_at: PacingHook = send_whenever,
+        pacing: Pacing | None = None,
         *,
         acknowledge_later: bool = False,
         **changes: Any,
@@ -126,7 +140,7 @@ def start_link() -> Iterator[Callable[..., tuple[SmppLink, RecordingEvents]]]:
         link = SmppLink(
             replace(settings, **changes),
             events,
-            may_send_at=may_send_at,
+            pacing=pacing,
             acknowledge_later=acknowledge_later,
         )
         running.append((link, link.start()))

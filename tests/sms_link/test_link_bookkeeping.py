@@ -1,14 +1,22 @@
-"""The link's pure parts: the submit window, backoff, and what a submission may hold."""
+"""The link's pure parts: the submit window, backoff, what a submission may hold, and the
+submit_sm octets."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from smpplib import smpp
+from smpplib.client import Client
 
 from sms.link_events import Delivery, Submission
 from sms.link_settings import LinkSettings
 from sms.link_window import SubmitWindow
+from sms.link_wire import encode_deliver_sm_resp, encode_submit_sm
 
 
 def settings(**changes: object) -> LinkSettings:
@@ -109,3 +117,50 @@ def test_receipts_are_told_from_mobile_originated_by_esm_class(
         received_at=datetime(2025, 1, 1, tzinfo=UTC),
     )
     assert delivery.is_receipt is is_receipt
+
+
+@hypothesis_settings(database=None, deadline=None, max_examples=200)
+@given(
+    st.fixed_dictionaries(
+        {
+            "source_addr_ton": st.integers(0, 255),
+            "source_addr_npi": st.integers(0, 255),
+            "source_addr": st.text(st.characters(max_codepoint=255), max_size=25),
+            "dest_addr_ton": st.integers(0, 255),
+            "dest_addr_npi": st.integers(0, 255),
+            "destination_addr": st.text(st.characters(max_codepoint=255), max_size=25),
+            "esm_class": st.integers(0, 255),
+            "protocol_id": st.integers(0, 255),
+            "registered_delivery": st.integers(0, 255),
+            "data_coding": st.integers(0, 255),
+            "short_message": st.binary(max_size=254),
+        },
+        optional={
+            "validity_period": st.text(st.characters(max_codepoint=255), max_size=20),
+            "priority_flag": st.integers(0, 255),
+            "service_type": st.text(st.characters(max_codepoint=255), max_size=8),
+        },
+    ),
+    st.integers(1, 0x7FFFFFFF),
+)
+def test_the_fast_submit_sm_is_octet_for_octet_what_smpplib_writes(
+    fields: dict[str, Any], sequence: int
+) -> None:
+    pdu = smpp.make_pdu("submit_sm", client=Client("127.0.0.1", 1), **fields)
+    pdu.sequence = sequence
+    assert encode_submit_sm(dict(fields), sequence) == pdu.generate()
+
+
+def test_a_submit_sm_with_tlvs_is_left_to_smpplib() -> None:
+    assert encode_submit_sm({"destination_addr": "1", "sar_msg_ref_num": 7}, 1) is None
+    assert encode_submit_sm({"destination_addr": b"1"}, 1) is None
+
+
+@hypothesis_settings(database=None, deadline=None, max_examples=100)
+@given(st.integers(1, 0x7FFFFFFF), st.sampled_from([0, 0x08, 0x64, 0x65]))
+def test_the_fast_deliver_sm_resp_is_octet_for_octet_what_smpplib_writes(
+    sequence: int, status: int
+) -> None:
+    pdu = smpp.make_pdu("deliver_sm_resp", client=Client("127.0.0.1", 1), status=status)
+    pdu.sequence = sequence
+    assert encode_deliver_sm_resp(sequence, status) == pdu.generate()

@@ -12,7 +12,7 @@ import pytest
 from sms.link import LinkError, SmppLink, probe
 from sms.link_events import Delivery, LinkState, Submission
 from sms.link_settings import BindMode, LinkSettings
-from tests.sms_link.conftest import RecordingEvents
+from tests.sms_link.conftest import HookPacing, RecordingEvents
 from tests.smsc_harness import SmscSimulator
 
 ESME_RINVPASWD = 0x0E
@@ -127,7 +127,7 @@ def test_stop_hands_back_submissions_that_never_went(
         asked.append(now)
         return now + 3600
 
-    link, events = start_link(link_settings, may_send_at=never)
+    link, events = start_link(link_settings, pacing=HookPacing(never))
     events.wait_for_state(LinkState.BOUND)
     for key in ("a", "b"):
         link.submit(Submission(key=key, destination_addr="5215550000", short_message=b"x"))

@@ -11,7 +11,7 @@ import pytest
 from sms.link import SmppLink
 from sms.link_events import Delivery, LinkState, SarSegment, Submission
 from sms.link_settings import LinkSettings
-from tests.sms_link.conftest import RecordingEvents
+from tests.sms_link.conftest import HookPacing, RecordingEvents
 from tests.smsc_harness import SmscSimulator
 
 ESME_RINVDSTADR = 0x0B
@@ -79,24 +79,22 @@ def test_throttling_responses_are_reported_as_throttled(
     assert link.counters.throttled == 3
 
 
-def test_after_a_throttling_response_the_link_pauses_before_sending_again(
+def test_throttling_refusals_do_not_stall_the_link_and_reach_the_pacing(
     smsc: SmscSimulator, link_settings: LinkSettings, start_link: Start
 ) -> None:
-    smsc.configure(throttle_max_per_second=5)
-    link, events = bound_link(start_link, link_settings, throttle_pause_s=1.1)
-    submit_all(link, 8)
-    events.wait_until(lambda: len(events.outcomes()) == 8)
-    assert len(events.of("submitted")) == 5
-    throttled = [key for key, _ in events.of("throttled")]
-    assert len(throttled) == 3
-    for key in throttled:
-        link.submit(Submission(key=key, destination_addr="5215550000", short_message=b"x"))
-    events.wait_for("submitted", count=8, timeout=5)
-    first_refusal = next(
-        pdu["at_ms"] for pdu in smsc.pdus("submit_sm_resp", "out") if pdu["command_status"]
-    )
-    resent = [pdu["at_ms"] for pdu in smsc.pdus("submit_sm")[8:]]
-    assert len(resent) == 3 and min(resent) - first_refusal >= 1000
+    """Every 5th submit refused with ESME_RMSGQFUL: the others keep flowing at full speed
+    (before, each refusal stopped every submit for a second), and the pacing hears of each."""
+    smsc.configure(throttle_every_n=5, throttle_status=ESME_RMSGQFUL)
+    pacing = HookPacing(lambda now: now)
+    link, events = bound_link(start_link, link_settings, pacing=pacing)
+    started = time.monotonic()
+    submit_all(link, 100)
+    events.wait_until(lambda: len(events.outcomes()) == 100, timeout=10)
+    elapsed = time.monotonic() - started
+    assert len(events.of("throttled")) == 20 and len(events.of("submitted")) == 80
+    assert elapsed < 0.8, f"100 submits with 20 refusals took {elapsed:.2f} s"
+    assert sorted(pacing.answers) == [False] * 80 + [True] * 20
+    assert link.state is LinkState.BOUND
 
 
 def test_permanent_errors_are_reported_as_failed(
@@ -189,7 +187,7 @@ def test_pacing_hook_spaces_submits_without_busy_waiting(
             return now
         return next_slot[0]
 
-    link, events = bound_link(start_link, link_settings, may_send_at=every_tenth_of_a_second)
+    link, events = bound_link(start_link, link_settings, pacing=HookPacing(every_tenth_of_a_second))
     submit_all(link, 5)
     events.wait_for("submitted", count=5)
     arrivals = [pdu["at_ms"] for pdu in smsc.pdus("submit_sm")]

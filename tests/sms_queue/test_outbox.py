@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from gateway.database import Database
 from sms import outbox, subscribers
-from sms.models import OutboundSegment, SegmentState
+from sms.models import OutboundSegment, SegmentPriority, SegmentState
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ONE = [outbox.SegmentPayload(short_message=b"hola", data_coding=0, esm_class=0)]
@@ -257,3 +257,105 @@ def test_a_late_receipt_corrects_what_the_receipt_timeout_guessed(database: Data
         segments["+50255550007"]: "delivered",
         segments["+50255550008"]: "expired",
     }
+
+
+def test_one_batch_of_receipts_marks_awaiting_segments_newest_first_one_each(
+    database: Database,
+) -> None:
+    """An SMSC that restarted reuses ids: "5" names an old final segment and two awaiting
+    ones. Two receipts for "5" in one batch mark the two awaiting ones, newest first; a third
+    changes nothing and is not kept as pending."""
+    for n in range(3):
+        queue(database, f"+5025555{n:04d}")
+    with database.session() as session:
+        old, older, newest = outbox.claim(session, worker="w", limit=3, now=NOW)
+        outbox.record_outcomes(
+            session,
+            submitted=[
+                outbox.Submitted(old.id, "5", NOW),
+                outbox.Submitted(older.id, "5", NOW + timedelta(seconds=1)),
+                outbox.Submitted(newest.id, "5", NOW + timedelta(seconds=2)),
+            ],
+        )
+        outbox.apply_receipt(
+            session, smsc_message_id="5", state=SegmentState.FAILED, error="UNDELIV", now=NOW
+        )
+    delivered = outbox.Receipt("5", SegmentState.DELIVERED, "")
+    with database.session() as session:
+        assert outbox.apply_receipts(session, [delivered, delivered, delivered], now=NOW) == 3
+    with database.session() as session:
+        states = dict(session.execute(select(OutboundSegment.id, OutboundSegment.state)).all())
+        pending = session.scalars(select(outbox.PendingReceipt)).all()
+    assert states == {old.id: "delivered", older.id: "delivered", newest.id: "failed"}
+    assert pending == []
+
+
+def test_claims_take_retries_then_one_person_then_alert_fan_outs(database: Database) -> None:
+    with database.session() as session:
+        for n in range(3):
+            outbox.enqueue(
+                session,
+                destination=f"+5025555{n:04d}",
+                text="x",
+                encoding="gsm7",
+                segments=ONE,
+                alert_id=1,
+                now=NOW,
+                priority=SegmentPriority.BULK,
+            )
+    queue(database, "+50255559999")
+    with database.session() as session:
+        (cut,) = outbox.claim(session, worker="w", limit=1, now=NOW)
+        assert cut.destination == "+50255559999"
+        (bulk,) = outbox.claim(session, worker="w", limit=1, now=NOW)
+        outbox.record_outcomes(session, retries=[outbox.Retry(bulk.id, None, "dropped")])
+    queue(database, "+50255558888")
+    with database.session() as session:
+        order = [s.destination for s in outbox.claim(session, worker="w", limit=5, now=NOW)]
+    assert order == [bulk.destination, "+50255558888", "+50255550001", "+50255550002"]
+
+
+def test_one_batch_keeps_every_matching_rule_with_one_query(database: Database) -> None:
+    """In one apply_receipts: the quoted text picks between two readings, the next receipt for
+    the id takes what is left, a late receipt corrects the receipt timeout, a repeat of it
+    changes nothing and is not kept; the segments are read with one SELECT."""
+    for destination, text in (("+50255550007", b"siete"), ("+50255550016", b"uno")):
+        queue(database, destination, segments=[outbox.SegmentPayload(text, 0, 0)])
+    with database.session() as session:
+        seven, sixteen = outbox.claim(session, worker="w", limit=2, now=NOW)
+        outbox.record_outcomes(
+            session,
+            submitted=[
+                outbox.Submitted(seven.id, "7", NOW - timedelta(hours=49)),
+                outbox.Submitted(sixteen.id, "16", NOW),
+            ],
+        )
+        assert outbox.expire_unanswered(session, older_than=NOW - timedelta(hours=48), now=NOW)
+    queue(database, "+50255550022", segments=[outbox.SegmentPayload(b"veintidos", 0, 0)])
+    with database.session() as session:
+        (twenty_two,) = outbox.claim(session, worker="w", limit=1, now=NOW)
+        outbox.record_outcomes(session, submitted=[outbox.Submitted(twenty_two.id, "22", NOW)])
+    quoting = outbox.Receipt("16", SegmentState.FAILED, "UNDELIV", ("10", "22"), "veintid")
+    plain = outbox.Receipt("16", SegmentState.DELIVERED, "", ("10", "22"))
+    late = outbox.Receipt("7", SegmentState.DELIVERED, "")
+    selects: list[str] = []
+
+    def count_selects(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "sms_segments" in statement:
+            selects.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count_selects)
+    try:
+        with database.session() as session:
+            settled = outbox.apply_receipts(session, [quoting, plain, late, late], now=NOW)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count_selects)
+    assert settled == 4
+    assert len(selects) == 1
+    assert segment_states(database) == {
+        seven.id: "delivered",
+        sixteen.id: "delivered",
+        twenty_two.id: "failed",
+    }
+    with database.session() as session:
+        assert session.scalars(select(outbox.PendingReceipt)).all() == []

@@ -27,6 +27,9 @@ function defaultConfig(systemId, password) {
     message_id_start: 0x1a2b3c,
     // Answer the first N submits (counted from the last reset) with throttle_status.
     throttle_first_n: 0,
+    // Answer every Nth submit (counted from the last reset) with throttle_status: a steady
+    // share of rejects, e.g. 20 for 5% (0: none).
+    throttle_every_n: 0,
     // Answer submits beyond this many per rolling second with throttle_status (0: no limit).
     throttle_max_per_second: 0,
     // ESME_RTHROTTLED (0x58) by default; ESME_RMSGQFUL (0x14) is the other usual one.
@@ -233,6 +236,9 @@ class SmscState {
     this.submitsSeen += 1;
     const config = this.config;
     if (this.submitsSeen <= config.throttle_first_n) {
+      return config.throttle_status;
+    }
+    if (config.throttle_every_n > 0 && this.submitsSeen % config.throttle_every_n === 0) {
       return config.throttle_status;
     }
     const now = Date.now();
