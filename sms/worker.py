@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.worker import Worker, WorkerHeartbeat
-from sms import outbox
+from sms import outbox, receipt_matching
 from sms.inbound import InboundHandler
 from sms.link import ESME_RX_T_APPN, SmppLink
 from sms.link_events import Delivery, DeliveryTicket, LinkState, Submission
@@ -139,7 +139,7 @@ class _Batch:
     submitted: list[outbox.Submitted] = field(default_factory=list)
     retries: list[outbox.Retry] = field(default_factory=list)
     failures: list[outbox.Failed] = field(default_factory=list)
-    receipts: list[outbox.Receipt] = field(default_factory=list)
+    receipts: list[receipt_matching.Receipt] = field(default_factory=list)
     inbound: list[Delivery] = field(default_factory=list)
     tickets: list[DeliveryTicket] = field(default_factory=list)
     """The deliver_sm to answer once this batch is committed: every receipt and MO, including
@@ -147,7 +147,7 @@ class _Batch:
     finished: int = 0
 
 
-def _receipt(delivery: Delivery) -> outbox.Receipt | None:
+def _receipt(delivery: Delivery) -> receipt_matching.Receipt | None:
     """The final outcome a receipt reports; None for an intermediate one or no id at all."""
     outcome: ReceiptOutcome | None = receipt_outcome(
         short_message=delivery.message_payload or delivery.short_message,
@@ -156,7 +156,7 @@ def _receipt(delivery: Delivery) -> outbox.Receipt | None:
     )
     if outcome is None or outcome.state is None:
         return None
-    return outbox.Receipt(
+    return receipt_matching.Receipt(
         outcome.message_id,
         SegmentState(outcome.state),
         outcome.error,
@@ -313,7 +313,7 @@ class SmsWorker(Worker):
                     retries=batch.retries,
                     failures=batch.failures,
                 )
-                outbox.apply_receipts(session, batch.receipts, now=now)
+                receipt_matching.apply_receipts(session, batch.receipts, now=now)
                 for delivery in batch.inbound:
                     self._receive(session, delivery, now)
         except BaseException:
@@ -399,7 +399,7 @@ class SmsWorker(Worker):
             return False
         self._last_expiry_check = monotonic
         with self.database.session() as session:
-            expired = outbox.expire_unanswered(
+            expired = receipt_matching.expire_unanswered(
                 session, older_than=utcnow() - timedelta(seconds=timeout), now=utcnow()
             )
         if expired:

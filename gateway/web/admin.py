@@ -17,10 +17,10 @@ from gateway.roles import ADMIN_ONLY, Role
 from gateway.web.access import current_actor, db_session, personal_data, requires
 from gateway.web.forms import (
     WEAKNESS_MESSAGES,
-    ConfirmForm,
     EditUserForm,
     NewUserForm,
     PasswordForm,
+    TickToConfirmForm,
     TokenForm,
 )
 
@@ -124,7 +124,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
 def tokens() -> ResponseReturnValue:
     rows = db_session().scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))
     return render_template(
-        "admin/tokens.html", tokens=list(rows), form=TokenForm(), confirm=ConfirmForm()
+        "admin/tokens.html", tokens=list(rows), form=TokenForm(), confirm=TickToConfirmForm()
     )
 
 
@@ -154,20 +154,20 @@ def create_token() -> ResponseReturnValue:
                 "admin/tokens.html",
                 tokens=list(rows),
                 form=TokenForm(),
-                confirm=ConfirmForm(),
+                confirm=TickToConfirmForm(),
                 new_token=clear,
             ), 201
     rows = db.scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))
     return render_template(
-        "admin/tokens.html", tokens=list(rows), form=form, confirm=ConfirmForm()
+        "admin/tokens.html", tokens=list(rows), form=form, confirm=TickToConfirmForm()
     ), 400
 
 
 @blueprint.post("/tokens/<int:token_id>/revoke")
 @requires(ADMIN_ONLY)
 def revoke_token(token_id: int) -> ResponseReturnValue:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    if not TickToConfirmForm().validate_on_submit():
+        abort(400, description=_("Tick the box to confirm."))
     db = db_session()
     token = db.get(ApiToken, token_id)
     if token is None:

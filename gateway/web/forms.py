@@ -62,6 +62,13 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button whose only content is its CSRF token."""
 
 
+class TickToConfirmForm(FlaskForm):
+    """A button for something that cannot be undone from the list it sits in (removing a slot,
+    revoking a token): a tick box beside it, required by the browser and checked here."""
+
+    confirm = BooleanField(_l("Sure"), validators=[DataRequired(_l("Tick the box to confirm."))])
+
+
 WEAKNESS_MESSAGES = {
     Weakness.TOO_SHORT: _l("The password must have at least %(n)d characters.", n=MIN_LENGTH),
     Weakness.TOO_LONG: _l("The password may have at most %(n)d characters.", n=MAX_LENGTH),

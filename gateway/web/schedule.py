@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,7 @@ from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, db_session, requires, settings
 from gateway.web.day_query import DayInRange, day_argument
+from gateway.web.forms import TickToConfirmForm
 from playlists.models import Playlist, PlaylistMode, ScheduleSlot
 from playlists.planner import slot_rules
 from playlists.playlist_files import Known, PlaylistFileError, match, parse_m3u, parse_xspf
@@ -191,6 +192,8 @@ def add_slot() -> ResponseReturnValue:
 @blueprint.post("/slots/<int:slot_id>/delete")
 @requires(STAFF)
 def delete_slot(slot_id: int) -> ResponseReturnValue:
+    if not TickToConfirmForm().validate_on_submit():
+        abort(400, description=_("Tick the box to confirm."))
     db = db_session()
     slot = db.get(ScheduleSlot, slot_id)
     if slot is None:

@@ -20,7 +20,7 @@ from gateway.database import Database, utcnow
 from gateway.roles import Role
 from gateway.settings import Settings
 from playlists.models import PlayoutCommand
-from sms import outbox, subscribers
+from sms import outbox, receipt_matching, subscribers
 from sms.models import OutboundMessage, OutboundSegment
 from sms.subscribers import ConsentChannel
 from tests.support import csrf_token
@@ -218,7 +218,7 @@ def test_segments_whose_receipt_never_came_show_as_expired_in_the_api_and_the_pa
     assert (sending["status"], sending["sms"]["submitted"]) == ("sending", 2)
     with database.session() as session:
         later = now + timedelta(hours=48, seconds=1)
-        expired = outbox.expire_unanswered(
+        expired = receipt_matching.expire_unanswered(
             session, older_than=later - timedelta(hours=48), now=later
         )
     assert expired == 2

@@ -286,3 +286,23 @@ def test_a_purged_message_shows_no_player_and_its_original_is_gone(
     page = client.get(f"/voice/{message_id}").get_data(as_text=True)
     assert "<audio" not in page and "audio original borrado" in page
     assert client.get(f"/voice/{message_id}/original").status_code == 404
+
+
+def test_the_voice_pages_offer_only_what_can_be_done_and_load_no_audio_before_play(
+    client: FlaskClient, logged_in: Callable[[Role], User], add_message: Callable[..., int]
+) -> None:
+    """Issue 13: "Aprobar" was offered for an approved message, the list had two columns
+    called "Transcripción", and every player on the page fetched its audio on load."""
+    approved = add_message(moderation=Moderation.APPROVED)
+    rejected = add_message(moderation=Moderation.REJECTED)
+    logged_in(Role.MODERATOR)
+    approved_page = client.get(f"/voice/{approved}").get_data(as_text=True)
+    assert f"/voice/{approved}/approve" not in approved_page
+    assert f"/voice/{approved}/reject" in approved_page
+    rejected_page = client.get(f"/voice/{rejected}").get_data(as_text=True)
+    assert f"/voice/{rejected}/reject" not in rejected_page
+    assert f"/voice/{rejected}/approve" in rejected_page
+    players = re.findall(r"<audio[^>]*>", approved_page)
+    assert players and all('preload="none"' in player for player in players)
+    headers = re.findall(r"<th>([^<]*)</th>", client.get("/voice/").get_data(as_text=True))
+    assert "Transcripción" in headers and len(headers) == len(set(headers))

@@ -109,7 +109,7 @@ def test_rename_and_delete_with_confirmation_refused_while_a_slot_airs_it(
     )
     assert refused.status_code == 409
     assert "Franja" in refused.get_data(as_text=True)
-    client.post(f"/schedule/slots/{slot_id}/delete", data={"csrf_token": token})
+    client.post(f"/schedule/slots/{slot_id}/delete", data={"csrf_token": token, "confirm": "y"})
     deleted = client.post(f"{url}/delete", data={"csrf_token": token, "confirm": "y"})
     assert deleted.status_code == 303
     assert client.get(url).status_code == 404

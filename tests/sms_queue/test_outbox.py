@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event, select
 
 from gateway.database import Database
-from sms import outbox, subscribers
-from sms.models import OutboundSegment, SegmentPriority, SegmentState
+from sms import outbox, receipt_matching, subscribers
+from sms.models import OutboundSegment, PendingReceipt, SegmentPriority, SegmentState
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 ONE = [outbox.SegmentPayload(short_message=b"hola", data_coding=0, esm_class=0)]
@@ -82,7 +82,7 @@ def test_outcomes_are_written_in_one_batch(database: Database) -> None:
 def test_a_receipt_before_the_submit_response_is_kept_and_applied(database: Database) -> None:
     queue(database, "+50255550001")
     with database.session() as session:
-        assert not outbox.apply_receipt(
+        assert not receipt_matching.apply_receipt(
             session, smsc_message_id="77", state=SegmentState.DELIVERED, error="", now=NOW
         )
     with database.session() as session:
@@ -97,10 +97,10 @@ def test_a_failure_receipt_is_never_turned_into_a_delivery(database: Database) -
     with database.session() as session:
         (segment,) = outbox.claim(session, worker="w", limit=1, now=NOW)
         outbox.record_outcomes(session, submitted=[outbox.Submitted(segment.id, "9", NOW)])
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session, smsc_message_id="9", state=SegmentState.FAILED, error="UNDELIV", now=NOW
         )
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session, smsc_message_id="9", state=SegmentState.DELIVERED, error="", now=NOW
         )
     with database.session() as session:
@@ -122,7 +122,7 @@ def test_counts_take_a_message_as_its_least_advanced_segment(database: Database)
             submitted=[outbox.Submitted(s.id, f"id{s.id}", NOW) for s in first + second[:1]],
             failures=[outbox.Failed(second[1].id, "x", NOW)],
         )
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session,
             smsc_message_id=f"id{first[0].id}",
             state=SegmentState.DELIVERED,
@@ -173,10 +173,10 @@ def test_a_receipt_takes_the_reading_of_its_id_that_is_still_awaiting_one(
 ) -> None:
     segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
     with database.session() as session:
-        assert outbox.apply_receipt(
+        assert receipt_matching.apply_receipt(
             session, smsc_message_id="16", state=SegmentState.DELIVERED, error="", now=NOW
         )
-        assert outbox.apply_receipt(
+        assert receipt_matching.apply_receipt(
             session,
             smsc_message_id="16",
             candidates=("10", "22"),
@@ -196,7 +196,7 @@ def test_when_two_readings_await_a_receipt_the_id_as_written_wins_and_only_it(
     """Nothing in the receipt tells them apart (no quoted text): the literal id is SMPP's."""
     segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
     with database.session() as session:
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session,
             smsc_message_id="16",
             candidates=("10", "22"),
@@ -214,7 +214,7 @@ def test_a_receipt_kept_long_before_a_reused_id_was_submitted_is_not_applied_to_
     database: Database,
 ) -> None:
     with database.session() as session:
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session,
             smsc_message_id="5",
             state=SegmentState.DELIVERED,
@@ -229,7 +229,7 @@ def test_a_receipt_kept_early_goes_to_the_id_as_written_not_to_a_lookalike(
     database: Database,
 ) -> None:
     with database.session() as session:
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session, smsc_message_id="16", state=SegmentState.FAILED, error="x", now=NOW
         )
     segments = submit_each(database, {"+50255550016": "16", "+50255550022": "22"})
@@ -243,14 +243,16 @@ def test_a_late_receipt_corrects_what_the_receipt_timeout_guessed(database: Data
     segments = submit_each(database, {"+50255550007": "7", "+50255550008": "8"})
     with database.session() as session:
         later = NOW + timedelta(hours=49)
-        assert outbox.expire_unanswered(session, older_than=NOW + timedelta(hours=1), now=later)
-        outbox.apply_receipt(
+        assert receipt_matching.expire_unanswered(
+            session, older_than=NOW + timedelta(hours=1), now=later
+        )
+        receipt_matching.apply_receipt(
             session, smsc_message_id="7", state=SegmentState.DELIVERED, error="", now=later
         )
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session, smsc_message_id="8", state=SegmentState.EXPIRED, error="EXPIRED", now=later
         )
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session, smsc_message_id="8", state=SegmentState.DELIVERED, error="", now=later
         )
     assert segment_states(database) == {
@@ -277,15 +279,18 @@ def test_one_batch_of_receipts_marks_awaiting_segments_newest_first_one_each(
                 outbox.Submitted(newest.id, "5", NOW + timedelta(seconds=2)),
             ],
         )
-        outbox.apply_receipt(
+        receipt_matching.apply_receipt(
             session, smsc_message_id="5", state=SegmentState.FAILED, error="UNDELIV", now=NOW
         )
-    delivered = outbox.Receipt("5", SegmentState.DELIVERED, "")
+    delivered = receipt_matching.Receipt("5", SegmentState.DELIVERED, "")
     with database.session() as session:
-        assert outbox.apply_receipts(session, [delivered, delivered, delivered], now=NOW) == 3
+        assert (
+            receipt_matching.apply_receipts(session, [delivered, delivered, delivered], now=NOW)
+            == 3
+        )
     with database.session() as session:
         states = dict(session.execute(select(OutboundSegment.id, OutboundSegment.state)).all())
-        pending = session.scalars(select(outbox.PendingReceipt)).all()
+        pending = session.scalars(select(PendingReceipt)).all()
     assert states == {old.id: "delivered", older.id: "delivered", newest.id: "failed"}
     assert pending == []
 
@@ -330,14 +335,18 @@ def test_one_batch_keeps_every_matching_rule_with_one_query(database: Database) 
                 outbox.Submitted(sixteen.id, "16", NOW),
             ],
         )
-        assert outbox.expire_unanswered(session, older_than=NOW - timedelta(hours=48), now=NOW)
+        assert receipt_matching.expire_unanswered(
+            session, older_than=NOW - timedelta(hours=48), now=NOW
+        )
     queue(database, "+50255550022", segments=[outbox.SegmentPayload(b"veintidos", 0, 0)])
     with database.session() as session:
         (twenty_two,) = outbox.claim(session, worker="w", limit=1, now=NOW)
         outbox.record_outcomes(session, submitted=[outbox.Submitted(twenty_two.id, "22", NOW)])
-    quoting = outbox.Receipt("16", SegmentState.FAILED, "UNDELIV", ("10", "22"), "veintid")
-    plain = outbox.Receipt("16", SegmentState.DELIVERED, "", ("10", "22"))
-    late = outbox.Receipt("7", SegmentState.DELIVERED, "")
+    quoting = receipt_matching.Receipt(
+        "16", SegmentState.FAILED, "UNDELIV", ("10", "22"), "veintid"
+    )
+    plain = receipt_matching.Receipt("16", SegmentState.DELIVERED, "", ("10", "22"))
+    late = receipt_matching.Receipt("7", SegmentState.DELIVERED, "")
     selects: list[str] = []
 
     def count_selects(_conn, _cursor, statement: str, *_args: object) -> None:  # type: ignore[no-untyped-def]
@@ -347,7 +356,9 @@ def test_one_batch_keeps_every_matching_rule_with_one_query(database: Database) 
     event.listen(database.engine, "before_cursor_execute", count_selects)
     try:
         with database.session() as session:
-            settled = outbox.apply_receipts(session, [quoting, plain, late, late], now=NOW)
+            settled = receipt_matching.apply_receipts(
+                session, [quoting, plain, late, late], now=NOW
+            )
     finally:
         event.remove(database.engine, "before_cursor_execute", count_selects)
     assert settled == 4
@@ -358,4 +369,4 @@ def test_one_batch_keeps_every_matching_rule_with_one_query(database: Database) 
         twenty_two.id: "failed",
     }
     with database.session() as session:
-        assert session.scalars(select(outbox.PendingReceipt)).all() == []
+        assert session.scalars(select(PendingReceipt)).all() == []
