@@ -80,14 +80,27 @@ def add_playlist_slot(
     database: Database, playlist_id: int, start: datetime, duration_s: float
 ) -> int:
     """A one-off slot airing a playlist, written without the clash checks of the timetable."""
+    return _add_slot(database, "Franja", start, duration_s, playlist_id=playlist_id)
+
+
+def add_recording_slot(
+    database: Database, recording_id: int, start: datetime, duration_s: float = 60
+) -> int:
+    """A one-off slot airing one recording, written without the clash checks."""
+    return _add_slot(database, "Voces", start, duration_s, recording_id=recording_id)
+
+
+def _add_slot(
+    database: Database, title: str, start: datetime, duration_s: float, **content: int
+) -> int:
     with database.session() as session:
         slot = ScheduleSlot(
-            title="Franja",
-            playlist_id=playlist_id,
+            title=title,
             start=start,
             timezone="America/Mexico_City",
             duration_s=duration_s,
             exdates=[],
+            **content,
         )
         session.add(slot)
         session.flush()

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from playlists.icecast import IcecastServer, fetch_server_counters
-from playlists.models import CommandKind, PlayoutCommand, ScheduleSlot
+from playlists.models import CommandKind, PlayoutCommand
 from tests.playout.conftest import Tones, wait_until
 from tests.playout_worker.conftest import Running
 from tests.playout_worker.records import add_playlist, add_recording, log
+from tests.support import add_recording_slot
 
 
 def test_the_fallback_fills_an_empty_schedule_item_after_item_on_one_connection(
@@ -52,16 +53,7 @@ def test_a_slot_starts_within_a_second_of_its_time_and_is_logged_as_schedule(
     add_playlist(database, "Relleno", [filler], fallback=True)
     programme = add_recording(settings, database, tones.tone(900, 3.0), "programa", duration=3.0)
     start = (utcnow() + timedelta(seconds=6)).replace(microsecond=0)
-    with database.session() as session:
-        session.add(
-            ScheduleSlot(
-                title="Voces",
-                recording_id=programme,
-                start=start,
-                timezone="America/Mexico_City",
-                duration_s=60,
-            )
-        )
+    add_recording_slot(database, programme, start)
     run_worker()
     wait_until(
         lambda: any(e.reason == "schedule" for e in log(database)), timeout_s=20, what="the slot"

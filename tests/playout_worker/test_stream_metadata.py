@@ -12,13 +12,13 @@ from typing import Any
 from gateway import migrate
 from gateway.database import Database, utcnow
 from playlists.icecast import IcecastServer
-from playlists.models import ScheduleSlot
 from playlists.stream_config import output_settings
 from playlists.vlc_output import instance_args
 from tests.conftest import station_settings
 from tests.playout.conftest import MOUNT, Tones, wait_until
 from tests.playout_worker.conftest import Running, on_icecast
 from tests.playout_worker.records import add_playlist, add_recording
+from tests.support import add_recording_slot
 
 
 def mount_status(icecast: IcecastServer) -> dict[str, Any]:
@@ -55,16 +55,7 @@ def test_icecast_shows_the_stations_name_and_the_title_of_what_plays(
         settings, database, tones.tone(900, 10.0), "Testimonio de doña Rosa", duration=10.0
     )
     start = (utcnow() + timedelta(seconds=4)).replace(microsecond=0)
-    with database.session() as session:
-        session.add(
-            ScheduleSlot(
-                title="Voces",
-                recording_id=programme,
-                start=start,
-                timezone="America/Mexico_City",
-                duration_s=60,
-            )
-        )
+    add_recording_slot(database, programme, start)
     run_worker_for(settings, database)
     wait_until(
         lambda: mount_status(icecast).get("title") == "Música de marimba",
