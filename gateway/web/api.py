@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from audio.errors import AudioError, Problem
 from gateway.roles import ALL_ROLES, Role
 from gateway.web import openapi
 from gateway.web.access import bearer_token, is_public, public
@@ -41,6 +42,20 @@ def _authenticate() -> None:
     if request.endpoint and is_public(current_app, request.endpoint):
         return
     g.api_token = bearer_token()
+
+
+AUDIO_STATUS = {
+    Problem.EMPTY: 415,
+    Problem.NOT_AUDIO: 415,
+    Problem.DAMAGED: 415,
+    Problem.TOO_LONG: 413,
+    Problem.SILENT: 422,
+}
+"""The answer to an uploaded file the audio side refused, the same for every upload endpoint."""
+
+
+def audio_refused(exc: AudioError) -> ApiError:
+    return ApiError(AUDIO_STATUS[exc.problem], exc.message, code=exc.problem.value)
 
 
 def api_requires(roles: Iterable[Role]) -> Callable[[F], F]:

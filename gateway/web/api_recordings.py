@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import Field
 
 from audio import library
-from audio.errors import AudioError, Problem
+from audio.errors import AudioError
 from audio.metadata import (
     SPEAKER_MAX,
     TITLE_MAX,
@@ -23,18 +23,10 @@ from audio.models import Recording, RecordingKind
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web import openapi
 from gateway.web.access import db_session
-from gateway.web.api import api_requires, blueprint
+from gateway.web.api import api_requires, audio_refused, blueprint
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
 from gateway.web.uploads import import_upload
-
-STATUS_FOR = {
-    Problem.EMPTY: 415,
-    Problem.NOT_AUDIO: 415,
-    Problem.DAMAGED: 415,
-    Problem.TOO_LONG: 413,
-    Problem.SILENT: 422,
-}
 
 Text = Annotated[str, Field(max_length=TITLE_MAX)]
 
@@ -106,7 +98,7 @@ def create_recording(form: NewRecording) -> ResponseReturnValue:
     try:
         recording = import_upload(upload, metadata)
     except AudioError as exc:
-        raise ApiError(STATUS_FOR[exc.problem], exc.message, code=exc.problem.value) from None
+        raise audio_refused(exc) from None
     return openapi.reply(
         Imported(
             id=recording.id,

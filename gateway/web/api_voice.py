@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from pydantic import Field
 
 from audio import moderation, transcription_retry, voice_messages
-from audio.errors import AudioError, Problem
+from audio.errors import AudioError
 from audio.languages import LanguageError
 from audio.models import Moderation, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.storage import MediaStore
@@ -25,7 +25,7 @@ from gateway.roles import ALL_ROLES, MODERATION
 from gateway.visibility import VoiceAccess, voice_access
 from gateway.web import openapi
 from gateway.web.access import current_actor, current_role, db_session, personal_data, settings
-from gateway.web.api import api_requires, blueprint
+from gateway.web.api import api_requires, audio_refused, blueprint
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
 
@@ -33,13 +33,6 @@ PAGE = 50
 MAX_PAGE = moderation.PAGE_SIZE
 MAX_OFFSET = 1_000_000
 """Deep enough for any station's archive; keeps the number well inside every database's int."""
-STATUS_FOR = {
-    Problem.EMPTY: 415,
-    Problem.NOT_AUDIO: 415,
-    Problem.DAMAGED: 415,
-    Problem.TOO_LONG: 413,
-    Problem.SILENT: 422,
-}
 
 
 class NewVoiceMessage(openapi.RequestModel):
@@ -122,7 +115,7 @@ def create_voice_message(form: NewVoiceMessage) -> ResponseReturnValue:
         raise ApiError(422, str(exc), code="unknown_language") from None
     except AudioError as exc:
         db.rollback()
-        raise ApiError(STATUS_FOR[exc.problem], exc.message, code=exc.problem.value) from None
+        raise audio_refused(exc) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return openapi.reply(Queued(id=message.id, status=TranscriptionStatus(message.status)), 202)
