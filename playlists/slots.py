@@ -147,6 +147,21 @@ def occurrences(rule: SlotRule, start: datetime, end: datetime) -> Iterator[Occu
             yield Occurrence(begin, finish, rule.slot_id)
 
 
+def next_start(rule: SlotRule, at: datetime) -> datetime | None:
+    """When the slot next starts at or after `at` (as it airs, `until` applied), None when
+    it never does again: what tells a slot still to come from one that is all past."""
+    if not rule.rrule:
+        return rule.start if rule.start >= at else None
+    zone = ZoneInfo(rule.timezone)
+    naive = parse_rule(rule.rrule, rule.start, rule.timezone).after(_clock(at, zone), inc=True)
+    if naive is None:
+        return None
+    begin = _first_reading(naive, zone)
+    if rule.until is not None and begin > rule.until:
+        return None
+    return begin
+
+
 def expand(rules: Iterable[SlotRule], start: datetime, end: datetime) -> list[Occurrence]:
     """Every occurrence of every slot overlapping [start, end), in time order."""
     return sorted(o for rule in rules for o in occurrences(rule, start, end))

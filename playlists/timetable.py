@@ -20,7 +20,15 @@ from gateway.date_range import check_in_range
 from gateway.plain_text import plain_text
 from playlists.models import Playlist, PlaylistItem, PlaylistMode, ScheduleSlot
 from playlists.planner import slot_rule, slot_rules
-from playlists.slots import Conflict, SlotError, check_new_rule, expand, find_conflict
+from playlists.slots import (
+    Conflict,
+    SlotError,
+    SlotRule,
+    check_new_rule,
+    expand,
+    find_conflict,
+    next_start,
+)
 
 MAX_SLOT = timedelta(hours=24)
 MAX_PLAYLIST_ITEMS = 1000
@@ -32,12 +40,37 @@ class TimetableError(ValueError):
 
 
 class SlotClash(TimetableError):
-    def __init__(self, conflict: Conflict, title: str) -> None:
-        super().__init__(
-            f"it overlaps slot {conflict.slot_id} ({title or 'untitled'}) "
-            f"from {conflict.start.isoformat()} to {conflict.end.isoformat()}"
-        )
+    """Names the slot in the way and when it airs on the station's clock (not UTC), so the
+    panel can say it in the operator's language from `title`, `start` and `end`."""
+
+    def __init__(self, conflict: Conflict, title: str, zone: ZoneInfo) -> None:
         self.conflict = conflict
+        self.title = title or f"slot {conflict.slot_id}"
+        self.start = conflict.start.astimezone(zone)
+        self.end = conflict.end.astimezone(zone)
+        super().__init__(
+            f"it overlaps slot {conflict.slot_id} ({self.title}) "
+            f"from {_local(self.start)} to {_local(self.end)} ({zone.key})"
+        )
+
+
+class SlotInThePast(TimetableError):
+    """A slot that would never air again: a one-off whose start has passed, or a series whose
+    every occurrence has."""
+
+    def __init__(self, start: datetime, zone: ZoneInfo, recurring: bool) -> None:
+        self.start = start.astimezone(zone)
+        self.recurring = recurring
+        super().__init__(
+            f"every occurrence of a series first airing {_local(self.start)} ({zone.key}) "
+            "has already started"
+            if recurring
+            else f"it would start at {_local(self.start)} ({zone.key}), which has already passed"
+        )
+
+
+def _local(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 @dataclass(frozen=True)
@@ -120,8 +153,15 @@ def create_slot(
     until: datetime | None = None,
     title: str = "",
     created_by: int | None = None,
+    now: datetime | None = None,
 ) -> ScheduleSlot:
-    """Check everything (the content, the times, the rule, clashes), then add the slot."""
+    """Check everything (the content, the times, the rule, clashes), then add the slot.
+
+    With `now` (the panel and the API pass the clock) a slot that would never air is refused:
+    a one-off must start at or after the current minute (the form has no seconds, so "now"
+    typed at 10:15:40 is 10:15 and accepted), and a series must have an occurrence starting
+    then or later; a series that began in the past is fine, its past occurrences are history.
+    Without `now` (tests and imports writing history) the past is accepted."""
     if (playlist_id is None) == (recording_id is None):
         raise TimetableError("give either playlist_id or recording_id")
     if start.tzinfo is None:
@@ -160,13 +200,22 @@ def create_slot(
         created_by=created_by,
     )
     candidate = slot_rule(slot)
+    if now is not None:
+        check_still_to_come(candidate, now)
     clash = find_conflict(candidate, slot_rules(session))
     if clash is not None:
         other = session.get(ScheduleSlot, clash.slot_id)
-        raise SlotClash(clash, other.title if other else "")
+        raise SlotClash(clash, other.title if other else "", ZoneInfo(timezone))
     session.add(slot)
     session.flush()
     return slot
+
+
+def check_still_to_come(candidate: SlotRule, now: datetime) -> None:
+    """`SlotInThePast` unless the slot starts at or after the minute of `now` at least once."""
+    minute = now.replace(second=0, microsecond=0)
+    if next_start(candidate, minute) is None:
+        raise SlotInThePast(candidate.start, ZoneInfo(candidate.timezone), bool(candidate.rrule))
 
 
 def _content(

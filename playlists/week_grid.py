@@ -59,3 +59,23 @@ def week_grid(
             for row in range(first + 1, last):
                 grid[row][offset] = True
     return grid
+
+
+@dataclass(frozen=True)
+class NowMark:
+    """Where "now" falls on the week shown: today's column and the half-hour row holding the
+    current time on the station's clock."""
+
+    day: int
+    row: int
+    clock: datetime
+
+
+def now_mark(now: datetime, *, monday: date, zone: ZoneInfo) -> NowMark | None:
+    """None when the week shown is not the current one in the station's zone."""
+    local = now.astimezone(zone)
+    day = (local.date() - monday).days
+    if not 0 <= day < 7:
+        return None
+    since_midnight = timedelta(hours=local.hour, minutes=local.minute, seconds=local.second)
+    return NowMark(day, min(int(since_midnight / ROW), ROWS - 1), local)

@@ -212,6 +212,7 @@ def new_slot(body: NewSlot) -> ResponseReturnValue:
             rrule=body.rrule,
             title=body.title,
             created_by=current_actor().id,
+            now=utcnow(),
         )
     except SlotClash as exc:
         db.rollback()
@@ -221,8 +222,9 @@ def new_slot(body: NewSlot) -> ResponseReturnValue:
             str(exc),
             conflict={
                 "slot_id": clash.slot_id,
-                "start": clash.start.isoformat(),
-                "end": clash.end.isoformat(),
+                "title": exc.title,
+                "start": exc.start.isoformat(),
+                "end": exc.end.isoformat(),
             },
         ) from None
     except TimetableError as exc:

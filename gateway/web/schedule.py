@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from babel.dates import get_day_names
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,6 +19,7 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TimeField,
 )
@@ -30,37 +33,44 @@ from gateway.web.access import current_actor, db_session, requires, settings
 from gateway.web.day_query import DayInRange, day_argument
 from gateway.web.forms import TickToConfirmForm
 from playlists.models import Playlist, PlaylistMode, ScheduleSlot
+from playlists.plain_recurrence import (
+    MAX_INTERVAL,
+    WEEKDAYS,
+    BadInterval,
+    NoDayInRange,
+    NoWeekday,
+    UntilBeforeStart,
+    weekday_code,
+    weekly_rule,
+)
 from playlists.planner import slot_rules
 from playlists.playlist_files import Known, PlaylistFileError, match, parse_m3u, parse_xspf
 from playlists.slots import expand
 from playlists.timetable import (
     PlaylistRules,
     SlotClash,
+    SlotInThePast,
     TimetableError,
     create_playlist,
     create_slot,
     make_fallback,
 )
-from playlists.week_grid import ROW, week_grid, week_start
+from playlists.week_grid import ROW, now_mark, week_grid, week_start
 
 blueprint = Blueprint("schedule", __name__, url_prefix="/schedule")
-
-REPEATS = {
-    "": "",
-    "daily": "FREQ=DAILY",
-    "weekdays": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
-    "weekly": "FREQ=WEEKLY",
-}
 
 
 def _repeat_choices() -> list[tuple[str, str]]:
     return [
         ("", _("once")),
-        ("daily", _("every day")),
-        ("weekdays", _("every weekday")),
-        ("weekly", _("every week")),
-        ("custom", _("custom RRULE")),
+        ("weekly", _("on the days ticked below")),
+        ("custom", _("by an RRULE (advanced)")),
     ]
+
+
+def _weekday_choices() -> list[tuple[str, str]]:
+    names = get_day_names("wide", locale=get_locale())
+    return [(code, names[n]) for n, code in enumerate(WEEKDAYS)]
 
 
 def _order_choices() -> list[tuple[str, str]]:
@@ -74,6 +84,11 @@ class SlotForm(FlaskForm):
     start = TimeField(_l("Start"), validators=[DataRequired()])
     minutes = IntegerField(_l("Minutes"), validators=[DataRequired(), NumberRange(1, 1440)])
     repeat = SelectField(_l("Repeat"), choices=_repeat_choices)
+    weekdays = SelectMultipleField(_l("On these days"), choices=_weekday_choices)
+    interval = IntegerField(
+        _l("Every how many weeks"), default=1, validators=[Optional(), NumberRange(1, MAX_INTERVAL)]
+    )
+    until = DateField(_l("Until (last day, optional)"), validators=[Optional(), DayInRange()])
     rrule = StringField(_l("RRULE"), validators=[Optional(), Length(max=500)])
 
 
@@ -108,9 +123,59 @@ def _contents() -> list[tuple[str, str]]:
     return playlists + recordings
 
 
+def _today() -> date:
+    return utcnow().astimezone(settings().station.zone).date()
+
+
 def _monday() -> date:
-    chosen = day_argument("week") or utcnow().astimezone(settings().station.zone).date()
-    return week_start(chosen)
+    return week_start(day_argument("week") or _today())
+
+
+def _chosen_rule(form: SlotForm) -> str | None:
+    """The RRULE the form asks for, or None with the reason on the field to blame."""
+    if form.repeat.data == "custom":
+        if not (form.rrule.data or "").strip():
+            form.rrule.errors = [_("Write the RRULE, or choose another way to repeat.")]
+            return None
+        return form.rrule.data or ""
+    if form.repeat.data != "weekly":
+        return ""
+    assert form.day.data is not None
+    try:
+        return weekly_rule(
+            form.day.data,
+            form.weekdays.data or (),
+            interval=form.interval.data or 1,
+            until=form.until.data,
+        )
+    except NoWeekday:
+        form.weekdays.errors = [_("Tick at least one day of the week.")]
+    except UntilBeforeStart:
+        form.until.errors = [_("The last day comes before the first day.")]
+    except NoDayInRange:
+        form.until.errors = [_("None of the ticked days falls between the first and last day.")]
+    except BadInterval:
+        form.interval.errors = [_("Repeat every 1 to %(n)d weeks.", n=MAX_INTERVAL)]
+    return None
+
+
+def _clash_message(exc: SlotClash) -> str:
+    return _(
+        "This clashes with “%(title)s”, on air on %(day)s from %(start)s to %(end)s.",
+        title=exc.title,
+        day=format_date(exc.start, "full"),
+        start=format_time(exc.start, "short"),
+        end=format_time(exc.end, "short"),
+    )
+
+
+def _past_message(exc: SlotInThePast) -> str:
+    if exc.recurring:
+        return _("Every day of this series is already past: choose a later last day.")
+    return _(
+        "%(start)s has already passed: choose a day and time from now on.",
+        start=format_datetime(exc.start, "short"),
+    )
 
 
 def _page(form: SlotForm, status: int = 200) -> ResponseReturnValue:
@@ -122,6 +187,7 @@ def _page(form: SlotForm, status: int = 200) -> ResponseReturnValue:
     titles = {s.id: s.title for s in db.scalars(select(ScheduleSlot))}
     form.content.choices = _contents()
     grid = week_grid(occurrences, titles, monday=monday, zone=zone)
+    mark = now_mark(utcnow(), monday=monday, zone=zone)
     days = [monday + timedelta(days=n) for n in range(7)]
     hours = [(datetime.min + ROW * n).strftime("%H:%M") for n in range(len(grid))]
     return render_template(
@@ -131,6 +197,7 @@ def _page(form: SlotForm, status: int = 200) -> ResponseReturnValue:
         hours=hours,
         form=form,
         zone=settings().station.timezone,
+        now=mark,
         previous=(monday - timedelta(days=7)).isoformat(),
         following=(monday + timedelta(days=7)).isoformat(),
         fallback=db.scalar(select(Playlist).where(Playlist.is_fallback)),
@@ -140,7 +207,8 @@ def _page(form: SlotForm, status: int = 200) -> ResponseReturnValue:
 @blueprint.get("/")
 @requires(ALL_ROLES)
 def index() -> ResponseReturnValue:
-    return _page(SlotForm(day=_monday(), minutes=60))
+    today = _today()
+    return _page(SlotForm(day=today, minutes=60, weekdays=[weekday_code(today)], interval=1))
 
 
 @blueprint.post("/slots")
@@ -157,11 +225,9 @@ def add_slot() -> ResponseReturnValue:
     zone = settings().station.zone
     assert form.day.data is not None and form.start.data is not None
     start = datetime.combine(form.day.data, form.start.data, zone)
-    rrule = (
-        (form.rrule.data or "")
-        if form.repeat.data == "custom"
-        else REPEATS.get(form.repeat.data or "", "")
-    )
+    rrule = _chosen_rule(form)
+    if rrule is None:
+        return _page(form, 422)
     db = db_session()
     try:
         slot = create_slot(
@@ -174,11 +240,16 @@ def add_slot() -> ResponseReturnValue:
             rrule=rrule,
             title=form.title.data or "",
             created_by=current_actor().id,
+            now=utcnow(),
         )
     except SlotClash as exc:
         db.rollback()
-        form.start.errors = [_("This clashes with another slot: %(reason)s", reason=str(exc))]
+        form.start.errors = [_clash_message(exc)]
         return _page(form, 409)
+    except SlotInThePast as exc:
+        db.rollback()
+        form.start.errors = [_past_message(exc)]
+        return _page(form, 422)
     except TimetableError as exc:
         db.rollback()
         form.rrule.errors = [str(exc)]

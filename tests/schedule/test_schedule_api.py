@@ -4,9 +4,11 @@ bad input (nothing written), the expanded week, M3U/XSPF and iCalendar exports."
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -46,6 +48,24 @@ def new_york(tmp_path: Path, database: Database) -> FlaskClient:
     return app.test_client()
 
 
+def coming(weekday: int, zone: ZoneInfo) -> date:
+    """The first day after today in `zone` falling on `weekday` (Monday 0): a one-off slot
+    there is still to come, whenever the test runs."""
+    tomorrow = datetime.now(zone).date() + timedelta(days=1)
+    return tomorrow + timedelta(days=(weekday - tomorrow.weekday()) % 7)
+
+
+def coming_spring_forward_in_new_york() -> date:
+    """The next second Sunday of March (after today), when 02:00 becomes 03:00 in New York."""
+    today = datetime.now(ZoneInfo("America/New_York")).date()
+    for year in (today.year, today.year + 1):
+        first = date(year, 3, 1)
+        change = first + timedelta(days=(6 - first.weekday()) % 7 + 7)
+        if change > today:
+            return change
+    raise AssertionError("unreachable")
+
+
 def aired(
     client: FlaskClient, headers: dict[str, str], since: str, until: str
 ) -> list[dict[str, object]]:
@@ -78,9 +98,10 @@ def test_a_weekday_programme_is_scheduled_and_a_clash_answers_409_naming_the_slo
     }
     first = client.post("/api/v1/schedule", json=body, headers=headers)
     assert first.status_code == 201
+    thursday = coming(3, ZoneInfo("America/Mexico_City")).isoformat()
     clash = client.post(
         "/api/v1/schedule",
-        json={"recording_id": recordings[0], "start": "2026-12-03T07:30:00-06:00"},
+        json={"recording_id": recordings[0], "start": f"{thursday}T07:30:00-06:00"},
         headers=headers,
     )
     assert clash.status_code == 409
@@ -88,9 +109,11 @@ def test_a_weekday_programme_is_scheduled_and_a_clash_answers_409_naming_the_slo
     assert error["code"] == "conflict"
     assert error["conflict"] == {
         "slot_id": first.get_json()["id"],
-        "start": "2026-12-03T13:00:00+00:00",
-        "end": "2026-12-03T14:00:00+00:00",
+        "title": "Mañanas",
+        "start": f"{thursday}T07:00:00-06:00",
+        "end": f"{thursday}T08:00:00-06:00",
     }
+    assert f"from {thursday} 07:00 to {thursday} 08:00 (America/Mexico_City)" in error["message"]
     assert slots(database) == 1
     week = aired(client, headers, "2026-11-30T00:00:00-06:00", "2026-12-07T00:00:00-06:00")
     assert [s["start"] for s in week] == [
@@ -201,13 +224,15 @@ def test_the_week_grid_shows_a_slot_in_its_day_and_a_clash_in_the_form(
         "start": "09:00",
         "minutes": "90",
         "repeat": "weekly",
+        "weekdays": "WE",
         "rrule": "",
     }
     assert client.post("/schedule/slots", data=form).status_code == 302
     page = client.get("/schedule/", query_string={"week": "2026-12-02"}).get_data(as_text=True)
     assert "Voces de mujeres" in page and 'rowspan="3"' in page and "09:00–10:30" in page
+    wednesday = coming(2, ZoneInfo("America/Mexico_City")).isoformat()
     clash = client.post(
-        "/schedule/slots", data={**form, "day": "2026-12-09", "start": "10:00", "repeat": ""}
+        "/schedule/slots", data={**form, "day": wednesday, "start": "10:00", "repeat": ""}
     )
     assert clash.status_code == 409 and 'class="error"' in clash.get_data(as_text=True)
     assert slots(database) == 1
@@ -272,17 +297,22 @@ def test_the_panel_accepts_the_same_grid_and_still_refuses_a_real_clash_on_the_c
         "day": "2026-03-01",
         "minutes": "60",
         "repeat": "weekly",
+        "weekdays": "SU",
         "rrule": "",
     }
     for start in ("02:30", "03:30"):
         assert new_york.post("/schedule/slots", data={**form, "start": start}).status_code == 302
     early = {**form, "day": "2026-03-08", "start": "01:00", "minutes": "90"}
     assert new_york.post("/schedule/slots", data=early).status_code == 302
+    change_day = coming_spring_forward_in_new_york().isoformat()
+    new_york.get("/lang/en")
     clash = new_york.post(
         "/schedule/slots",
-        data={**form, "day": "2026-03-08", "start": "03:15", "minutes": "10", "repeat": ""},
+        data={**form, "day": change_day, "start": "03:15", "minutes": "10", "repeat": ""},
     )
-    assert clash.status_code == 409 and "2026-03-08T07:00:00+00:00" in clash.get_data(as_text=True)
+    assert clash.status_code == 409
+    assert "clashes with “Madrugada”" in clash.get_data(as_text=True)
+    assert re.search(r"from 3:00\sAM to 3:30\sAM", clash.get_data(as_text=True))
     assert slots(database) == 3
     sundays = aired(new_york, headers, "2026-03-08T00:00:00-05:00", "2026-03-16T00:00:00-04:00")
     assert [(str(s["start"])[5:16], str(s["end"])[11:16]) for s in sundays] == [
