@@ -252,7 +252,8 @@ def add_slot() -> ResponseReturnValue:
         return _page(form, 422)
     except TimetableError as exc:
         db.rollback()
-        form.rrule.errors = [str(exc)]
+        blamed = form.rrule if form.repeat.data == "custom" else form.start
+        blamed.errors = [str(exc)]
         return _page(form, 422)
     _audit("schedule.add", f"slot {slot.id}")
     db.commit()
