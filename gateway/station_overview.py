@@ -55,7 +55,8 @@ class NeedsPerson:
 
     code: str
     count: int = 1
-    detail: str = ""
+    names: tuple[str, ...] = ()
+    """What it is about: the workers not reporting, the language without a model."""
 
 
 @dataclass(frozen=True)
@@ -152,14 +153,18 @@ def needs_a_person(
     needs: list[NeedsPerson] = []
     if role in STAFF and overview.fallback is None:
         needs.append(NeedsPerson("no_fallback"))
-    for kind in WorkerKind:
-        if process_count(kind, settings) > 0 and not overview.workers[kind.value]:
-            needs.append(NeedsPerson("worker_down", detail=kind.value))
+    silent = tuple(
+        kind.value
+        for kind in WorkerKind
+        if process_count(kind, settings) > 0 and not overview.workers[kind.value]
+    )
+    if silent:
+        needs.append(NeedsPerson("workers_down", count=len(silent), names=silent))
     language = settings.transcription.default_language
     try:
         model_path(language, settings.transcription.models_dir)
     except ModelError:
-        needs.append(NeedsPerson("no_model", detail=language))
+        needs.append(NeedsPerson("no_model", names=(language,)))
     if failed_transcriptions:
         needs.append(NeedsPerson("failed_transcriptions", count=failed_transcriptions))
     if overview.skipped:

@@ -122,6 +122,7 @@ def test_nothing_on_air_and_nothing_to_play_is_said_plainly(
     page = client.get("/").get_data(as_text=True)
     assert "No suena nada." in section(page, "on-air")
     assert "ninguna franja ni lista de relleno" in section(page, "next")
+    assert '<noscript><meta http-equiv="refresh" content="15"></noscript>' in page
 
 
 def voice_messages(database: Database, *moderations: Moderation) -> list[int]:
@@ -239,7 +240,8 @@ def test_needs_a_person_lists_what_is_missing_with_its_link_and_forgets_it_when_
     assert "No hay lista de relleno" in needs and 'href="/schedule/playlists"' in needs
     assert "No hay modelo Vosk para el idioma predeterminado (es)" in needs
     assert "1 transcripción falló" in needs and 'href="/voice/?status=failed"' in needs
-    assert "El proceso emisión no informa." in needs and 'href="#workers"' in needs
+    silent = "Estos procesos no informan: emisión, transcripción, SMS, monitor del aire."
+    assert silent in needs and 'href="#workers"' in needs
 
     with database.session() as session:
         session.add(Playlist(name="Música de la sierra", is_fallback=True))
@@ -251,7 +253,7 @@ def test_needs_a_person_lists_what_is_missing_with_its_link_and_forgets_it_when_
     model_installed()
     needs = section(client.get("/").get_data(as_text=True), "needs")
     assert "relleno" not in needs and "Vosk" not in needs and "falló" not in needs
-    assert "emisión" not in needs and "El proceso monitor del aire no informa." in needs
+    assert "Estos procesos no informan: transcripción, SMS, monitor del aire." in needs
 
 
 def test_an_operator_is_not_sent_to_pages_it_may_not_use_and_a_moderator_not_to_the_schedule(
