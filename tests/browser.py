@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from gateway import accounts
 from gateway.database import Database
@@ -126,3 +126,14 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def admin_page(browser: Browser, station: LiveStation) -> Page:
+    """A new page logged in as the admin, on the dashboard (the first login already done)."""
+    page = browser.new_page()
+    page.goto(f"{station.base_url}/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", station.admin_password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{station.base_url}/")
+    return page

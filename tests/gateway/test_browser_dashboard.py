@@ -11,19 +11,14 @@ from playwright.sync_api import expect
 from gateway.database import Database, utcnow
 from playlists import asrun
 from playlists.models import AirReason
-from tests.browser import ARTIFACTS, chromium, live_station
+from tests.browser import ARTIFACTS, admin_page, chromium, live_station
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_dashboard_shows_what_went_on_air_without_being_reloaded(tmp_path: Path) -> None:
     with live_station(tmp_path) as station, chromium() as browser:
-        page = browser.new_page()
-        page.goto(f"{station.base_url}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", station.admin_password)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{station.base_url}/")
+        page = admin_page(browser, station)
         on_air = page.locator("#on-air")
         assert "No suena nada." in on_air.inner_text()
         page.evaluate("window.keptOpen = true")
