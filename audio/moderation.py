@@ -16,8 +16,9 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from audio import library, voice_protection
@@ -66,19 +67,35 @@ def _audit(
 
 
 def search(
-    session: Session, filters: Filters, *, limit: int = PAGE_SIZE, offset: int = 0
+    session: Session,
+    filters: Filters,
+    *,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+    oldest_first: bool = False,
 ) -> list[VoiceMessage]:
-    """Newest first, never outside `filters.within`."""
-    query = (
-        select(VoiceMessage)
-        .where(VoiceMessage.moderation.in_(sorted(filters.within)))
-        .order_by(VoiceMessage.received_at.desc(), VoiceMessage.id.desc())
-    )
+    """Newest first (oldest first for a queue of work), never outside `filters.within`."""
+    query = _narrowed(select(VoiceMessage), filters)
+    if oldest_first:
+        query = query.order_by(VoiceMessage.received_at, VoiceMessage.id)
+    else:
+        query = query.order_by(VoiceMessage.received_at.desc(), VoiceMessage.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def count(session: Session, filters: Filters) -> int:
+    """How many messages `search` would find with no limit."""
+    query = _narrowed(select(func.count(VoiceMessage.id)), filters)
+    return session.scalar(query) or 0
+
+
+def _narrowed(query: Select[Any], filters: Filters) -> Select[Any]:
+    query = query.where(VoiceMessage.moderation.in_(sorted(filters.within)))
     if filters.status is not None:
         query = query.where(VoiceMessage.status == filters.status.value)
     if filters.moderation is not None:
         query = query.where(VoiceMessage.moderation == filters.moderation.value)
-    return list(session.scalars(query.limit(limit).offset(offset)))
+    return query
 
 
 def library_recording(session: Session, message: VoiceMessage) -> Recording | None:

@@ -128,12 +128,12 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def log_in_as_admin(browser: Browser, station: LiveStation) -> Page:
-    """A new page, logged in as the station's admin (whose password is already chosen)."""
+def admin_page(browser: Browser, station: LiveStation) -> Page:
+    """A new page logged in as the admin, on the dashboard (the first login already done)."""
     page = browser.new_page()
     page.goto(f"{station.base_url}/login")
     page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.fill("input[name=password]", station.admin_password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{station.base_url}/")
     return page

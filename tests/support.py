@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from audio.models import Recording
-from gateway.database import Database
+from gateway.database import Database, utcnow
 from playlists.models import ScheduleSlot
+from sms import subscribers
+from sms.subscribers import ConsentChannel
 
 PASSWORD = "correct horse battery"
 
@@ -105,3 +109,19 @@ def _add_slot(
         session.add(slot)
         session.flush()
         return slot.id
+
+
+def subscribe_phones(
+    session: Session, phones: Sequence[str], region: str, *, now: datetime | None = None
+) -> None:
+    """Numbers subscribed in the panel to one region, in Spanish, as a station's list starts."""
+    for phone in phones:
+        subscribers.subscribe(
+            session,
+            phone=phone,
+            region=region,
+            language="es",
+            channel=ConsentChannel.PANEL,
+            default_region="MX",
+            now=now or utcnow(),
+        )

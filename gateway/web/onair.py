@@ -8,7 +8,6 @@ from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from audio.models import Recording
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
 from gateway.web.access import db_session, requires, settings
@@ -16,6 +15,7 @@ from gateway.web.day_query import day_argument
 from playlists import asrun
 from playlists.icecast import IcecastError, fetch_mount_status
 from playlists.models import Playlist
+from playlists.on_air import on_air_now
 from playlists.planner import coming_up
 
 blueprint = Blueprint("onair", __name__, url_prefix="/on-air")
@@ -33,15 +33,8 @@ def _day_bounds() -> tuple[datetime, datetime, str]:
 @requires(ALL_ROLES)
 def index() -> ResponseReturnValue:
     db = db_session()
-    current = asrun.now_playing(db)
-    recording = None
-    if current is not None and current.recording_id is not None:
-        recording = db.get(Recording, current.recording_id)
     now = utcnow()
-    elapsed = (now - current.started_at).total_seconds() if current else None
-    remaining = (
-        max(0.0, recording.duration_s - elapsed) if recording and elapsed is not None else None
-    )
+    current = on_air_now(db, now)
     stream = settings().stream
     try:
         listeners: int | None = fetch_mount_status(stream.icecast_url, stream.mount).listeners
@@ -55,8 +48,6 @@ def index() -> ResponseReturnValue:
         coming=coming_up(db, now),
         zone=settings().station.zone,
         current=current,
-        elapsed=elapsed,
-        remaining=remaining,
         listeners=listeners,
         rows=rows,
         day=day,

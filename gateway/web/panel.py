@@ -1,27 +1,22 @@
-"""The panel's home: the station at a glance."""
+"""The panel's home: the station at a glance, gathered by gateway.station_overview."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from gateway.database import utcnow
-from gateway.metrics import stream_heard
 from gateway.roles import ALL_ROLES
+from gateway.station_overview import gather
 from gateway.web.access import current_role, database, requires, settings
 from gateway.web.labels import TROUBLE, label
 from gateway.web.navigation import visible_items
-from gateway.worker import live_heartbeats
-from playlists import asrun
+from sms.phones import mask
 
 blueprint = Blueprint("panel", __name__)
 
-SKIPPED_SHOWN_FOR = timedelta(days=1)
-"""Items that could not be played stay on the dashboard this long."""
-
-WORKER_KINDS = ("playout", "monitor", "transcribe", "sms")
+REFRESH_S = 15
+"""The dashboard reloads itself this often (a script swaps the content every 10 s instead)."""
 
 
 @blueprint.app_context_processor
@@ -33,20 +28,25 @@ def _navigation() -> dict[str, object]:
     }
 
 
+@blueprint.app_template_filter("minutes")
+def minutes(seconds: float) -> str:
+    """A duration as m:ss, the way a studio clock counts down."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 @blueprint.get("/")
 @requires(ALL_ROLES)
 def dashboard() -> ResponseReturnValue:
-    beats = live_heartbeats(database(), now=utcnow())
-    workers = {kind: [beat for beat in beats if beat.kind == kind] for kind in WORKER_KINDS}
-    now = utcnow()
-    with database().session(write=False) as session:
-        heard = stream_heard(session, now=now)
-        skipped = asrun.skipped_since(session, now - SKIPPED_SHOWN_FOR)
-        session.expunge_all()
+    overview = gather(database(), settings(), current_role(), now=utcnow())
     return render_template(
         "dashboard.html",
-        workers=workers,
-        heard=heard,
+        overview=overview,
+        workers=overview.workers,
+        heard=overview.heard,
+        skipped=overview.skipped,
         trouble=TROUBLE,
-        skipped=skipped,
+        zone=settings().station.zone,
+        mask=mask,
+        refresh_s=REFRESH_S,
     )

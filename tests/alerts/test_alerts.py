@@ -22,8 +22,7 @@ from gateway.settings import Settings
 from playlists.models import PlayoutCommand
 from sms import outbox, receipt_matching, subscribers
 from sms.models import OutboundMessage, OutboundSegment
-from sms.subscribers import ConsentChannel
-from tests.support import csrf_token
+from tests.support import csrf_token, subscribe_phones
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -31,15 +30,7 @@ NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
 def subscribe(database: Database, phone: str, region: str, *, opted_out: bool = False) -> None:
     with database.session() as session:
-        subscribers.subscribe(
-            session,
-            phone=phone,
-            region=region,
-            language="es",
-            channel=ConsentChannel.PANEL,
-            default_region="MX",
-            now=NOW,
-        )
+        subscribe_phones(session, [phone], region, now=NOW)
         if opted_out:
             subscribers.unsubscribe(session, phone_e164=phone, now=NOW)
 

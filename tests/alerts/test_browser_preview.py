@@ -7,19 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import ADMIN_PASSWORD, chromium, live_station
+from tests.browser import admin_page, chromium, live_station
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_alert_form_lists_replacements_and_kept_letters(tmp_path: Path) -> None:
     with live_station(tmp_path) as station, chromium() as browser:
-        page = browser.new_page()
-        page.goto(f"{station.base_url}/login")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", ADMIN_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{station.base_url}/")
+        page = admin_page(browser, station)
         page.goto(f"{station.base_url}/alerts/")
         page.fill("#alert-text", "“Reunión” mañana")
         changes = page.locator("#sms-changes li")

@@ -10,7 +10,7 @@ import pytest
 from gateway.database import Database
 from playlists.models import Playlist
 from playlists.timetable import create_playlist
-from tests.browser import chromium, live_station, log_in_as_admin
+from tests.browser import admin_page, chromium, live_station
 from tests.support import add_recordings
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ def test_reorder_with_the_arrows_and_by_dragging(tmp_path: Path) -> None:
         a, b, c = add_recordings(database, "Alba", "Brisa", "Cerro")
         with database.session() as session:
             playlist_id = create_playlist(session, name="Mañanas", recording_ids=[a, b, c]).id
-        page = log_in_as_admin(browser, station)
+        page = admin_page(browser, station)
         page.goto(f"{station.base_url}/schedule/playlists/{playlist_id}")
         titles = page.locator("table.playlist-items tbody tr td:nth-child(2)")
         assert titles.all_inner_texts() == ["Alba", "Brisa", "Cerro"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from gateway.database import Database
 from playlists.models import ScheduleSlot
-from tests.browser import chromium, live_station, log_in_as_admin
+from tests.browser import admin_page, chromium, live_station
 from tests.support import add_recordings
 
 pytestmark = pytest.mark.browser
@@ -24,7 +24,7 @@ def test_the_tick_follows_the_day_and_a_weekly_slot_is_made_from_plain_choices(
     with live_station(tmp_path) as station, chromium() as browser:
         database = Database(station.env["ALTAVOZ_DATABASE__URL"])
         (recording,) = add_recordings(database, "Voces", duration_s=600)
-        page = log_in_as_admin(browser, station)
+        page = admin_page(browser, station)
         page.goto(f"{station.base_url}/schedule/")
 
         ticked = page.locator("input[name=weekdays]:checked")

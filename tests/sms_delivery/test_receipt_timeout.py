@@ -12,11 +12,10 @@ from gateway.alerts import AlertChannel, AlertRequest, alert_status, create_aler
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.web.api_alerts import AlertStatus
-from sms import subscribers
 from sms.smpp_time import relative_time
-from sms.subscribers import ConsentChannel
 from tests.sms_delivery.conftest import RunningWorker, wait_until
 from tests.smsc_harness import SmscSimulator
+from tests.support import subscribe_phones
 
 Station = Callable[..., tuple[Settings, Database]]
 Start = Callable[[Settings, Database], RunningWorker]
@@ -36,16 +35,7 @@ def test_segments_without_a_receipt_in_time_expire_and_the_alert_says_so(
     smsc.configure(receipts=False)  # the SMSC restarted and forgot its receipts
     settings, database = make_station(receipt_timeout_s=2)
     with database.session() as session:
-        for phone in PHONES:
-            subscribers.subscribe(
-                session,
-                phone=phone,
-                region="Norte",
-                language="es",
-                channel=ConsentChannel.PANEL,
-                default_region="MX",
-                now=utcnow(),
-            )
+        subscribe_phones(session, PHONES, "Norte")
         request = AlertRequest(text="Crecida", regions=["Norte"], channels=[AlertChannel.SMS])
         alert_id = create_alert(session, request, settings=settings, actor=SYSTEM, now=utcnow()).id
     start_worker(settings, database)
