@@ -28,6 +28,7 @@ from gateway.standby import wait_to_be_active
 from gateway.worker import Worker
 from playlists import asrun, cursors
 from playlists.alert_audio import AlertAudioError, build_alert_audio
+from playlists.alert_title import alert_title
 from playlists.engine import PlayoutEngine
 from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
 from playlists.planner import PlannedItem, Planner
@@ -430,7 +431,9 @@ class PlayoutWorker(Worker):
         return PlannedItem(
             key=f"alert:{command_id}",
             path=target,
-            title=f"ALERTA: {str(payload.get('text') or '')[:80]}",
+            title=alert_title(
+                str(payload.get("text") or ""), language=self.settings.web.default_locale
+            ),
             recording_id=recording_id if isinstance(recording_id, int) else None,
             reason=AirReason.ALERT,
             alert_id=alert_id if isinstance(alert_id, int) else None,
