@@ -3,14 +3,22 @@
 Offline by design: no network, no model download; espeak-ng ships Spanish (es, es-419) and the
 region's other voices with Debian. The attention signal is the two-tone 853 + 960 Hz chord that
 emergency alert systems use, so it is recognised even by people who missed the words.
+
+The tone and the speech are each brought to the station's loudness (the [media] target every
+import is normalised to): espeak-ng speaks about 6 LU under it, and an alert quieter than the
+programme it interrupts is the one thing on air that must not be missed.
 """
 
 from __future__ import annotations
 
 import subprocess
 import tempfile
+import wave
 from functools import cache
 from pathlib import Path
+
+from audio.errors import AudioError
+from audio.loudness import Level, normalise_whole
 
 SAMPLE_RATE = 44100
 ATTENTION_S = 2.0
@@ -65,8 +73,31 @@ def _ffmpeg(*args: str) -> None:
         raise SpeechError(f"ffmpeg failed: {result.stderr.decode(errors='replace').strip()}")
 
 
-def attention_tone(path: Path, *, seconds: float = ATTENTION_S) -> Path:
-    """The 853 + 960 Hz two-tone attention signal, with short fades to avoid clicks."""
+def _to_level(source: Path, target: Path, *, level: Level, duration_s: float) -> Path:
+    try:
+        normalise_whole(source, target, level=level, duration_s=duration_s)
+    except AudioError as exc:
+        raise SpeechError(f"the alert audio could not be normalised: {exc}") from exc
+    return target
+
+
+def _speech_seconds(path: Path) -> float:
+    """Length of espeak-ng's WAV (it writes plain PCM), which bounds the ffmpeg passes."""
+    with wave.open(str(path)) as speech:
+        return speech.getnframes() / speech.getframerate()
+
+
+def attention_tone(path: Path, *, level: Level, seconds: float = ATTENTION_S) -> Path:
+    """The 853 + 960 Hz two-tone attention signal at the station's level, written as FLAC.
+
+    Short fades avoid clicks.
+    """
+    with tempfile.TemporaryDirectory(prefix="altavoz-tone-") as scratch:
+        raw = _raw_tone(Path(scratch) / "tone.wav", seconds=seconds)
+        return _to_level(raw, path, level=level, duration_s=seconds)
+
+
+def _raw_tone(path: Path, *, seconds: float) -> Path:
     _ffmpeg(
         "-f", "lavfi", "-i", f"sine=frequency=853:duration={seconds}:sample_rate={SAMPLE_RATE}",
         "-f", "lavfi", "-i", f"sine=frequency=960:duration={seconds}:sample_rate={SAMPLE_RATE}",
@@ -78,12 +109,18 @@ def attention_tone(path: Path, *, seconds: float = ATTENTION_S) -> Path:
     return path
 
 
-def spoken_alert(text: str, *, voice: str, path: Path, attention: Path | None = None) -> Path:
-    """Attention signal (given, or generated), half a second of silence, then the spoken text."""
+def spoken_alert(
+    text: str, *, voice: str, path: Path, level: Level, attention: Path | None = None
+) -> Path:
+    """Attention signal, half a second of silence, then the spoken text, each at `level`.
+
+    A given `attention` recording comes from the library, already at the station's level.
+    """
     with tempfile.TemporaryDirectory(prefix="altavoz-tts-") as scratch:
         work = Path(scratch)
-        speech = synthesize(text, voice=voice, path=work / "speech.wav")
-        tone = attention or attention_tone(work / "tone.wav")
+        raw = synthesize(text, voice=voice, path=work / "speech.wav")
+        speech = _to_level(raw, work / "speech.flac", level=level, duration_s=_speech_seconds(raw))
+        tone = attention or attention_tone(work / "tone.flac", level=level)
         _ffmpeg(
             "-i", str(tone), "-i", str(speech),
             "-filter_complex",

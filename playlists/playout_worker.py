@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from audio.loudness import Level
 from audio.models import Recording
 from audio.storage import MediaStore, StorageError
 from audio.tts import SpeechError
@@ -424,6 +425,10 @@ class PlayoutWorker(Worker):
             voice=str(payload.get("voice") or alerts.tts_voice),
             repeats=_int(payload.get("repeats"), alerts.repeats),
             target=target,
+            level=Level(
+                target_lufs=self.settings.media.loudness_target_lufs,
+                ceiling_dbtp=self.settings.media.true_peak_dbtp,
+            ),
             recording=recording_path,
             attention=attention,
         )
