@@ -87,6 +87,13 @@ def _speech_seconds(path: Path) -> float:
         return speech.getnframes() / speech.getframerate()
 
 
+def spoken(text: str, *, voice: str, path: Path, level: Level) -> Path:
+    """The text read by espeak-ng, brought to the station's level, written as FLAC."""
+    with tempfile.TemporaryDirectory(prefix="altavoz-tts-") as scratch:
+        raw = synthesize(text, voice=voice, path=Path(scratch) / "speech.wav")
+        return _to_level(raw, path, level=level, duration_s=_speech_seconds(raw))
+
+
 def attention_tone(path: Path, *, level: Level, seconds: float = ATTENTION_S) -> Path:
     """The 853 + 960 Hz two-tone attention signal at the station's level, written as FLAC.
 
@@ -118,8 +125,7 @@ def spoken_alert(
     """
     with tempfile.TemporaryDirectory(prefix="altavoz-tts-") as scratch:
         work = Path(scratch)
-        raw = synthesize(text, voice=voice, path=work / "speech.wav")
-        speech = _to_level(raw, work / "speech.flac", level=level, duration_s=_speech_seconds(raw))
+        speech = spoken(text, voice=voice, path=work / "speech.flac", level=level)
         tone = attention or attention_tone(work / "tone.flac", level=level)
         _ffmpeg(
             "-i", str(tone), "-i", str(speech),

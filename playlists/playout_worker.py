@@ -369,6 +369,14 @@ class PlayoutWorker(Worker):
         self.engine.restart_source(str((command.payload or {}).get("detail") or "monitor"))
         command.result = "restarted"
 
+    @property
+    def _level(self) -> Level:
+        """The library's loudness, for the audio this worker makes itself (alerts, station ID)."""
+        return Level(
+            target_lufs=self.settings.media.loudness_target_lufs,
+            ceiling_dbtp=self.settings.media.true_peak_dbtp,
+        )
+
     def _station_id(self, session: Session, command: PlayoutCommand) -> None:
         """Air the spoken station ID (the monitor asks for it when there is no fallback)."""
         assert self.engine is not None
@@ -377,7 +385,10 @@ class PlayoutWorker(Worker):
         text = str((command.payload or {}).get("text") or self.settings.station.name)
         try:
             path = station_id_audio(
-                text, voice=self.settings.alerts.tts_voice, work_dir=self.work_dir
+                text,
+                voice=self.settings.alerts.tts_voice,
+                work_dir=self.work_dir,
+                level=self._level,
             )
         except SpeechError as exc:
             log.error("the station ID cannot be spoken: %s", exc)
@@ -425,10 +436,7 @@ class PlayoutWorker(Worker):
             voice=str(payload.get("voice") or alerts.tts_voice),
             repeats=_int(payload.get("repeats"), alerts.repeats),
             target=target,
-            level=Level(
-                target_lufs=self.settings.media.loudness_target_lufs,
-                ceiling_dbtp=self.settings.media.true_peak_dbtp,
-            ),
+            level=self._level,
             recording=recording_path,
             attention=attention,
         )

@@ -12,6 +12,7 @@ import pytest
 
 from audio.loudness import Level, measure
 from audio.tts import SpeechError, attention_tone, available_voices, spoken_alert, synthesize
+from playlists.station_id import station_id_audio
 
 STATION = Level(target_lufs=-16.0, ceiling_dbtp=-1.5)
 TEXT = "Alerta: reunión de emergencia en la plaza a las cinco. Repetimos: en la plaza."
@@ -99,3 +100,16 @@ def test_tone_and_speech_each_reach_the_station_loudness(
     assert speech.true_peak_dbtp <= level.ceiling_dbtp + 0.5
     whole = measure(out, duration_s=30)
     assert abs(whole.integrated_lufs - target_lufs) <= 0.5
+
+
+def test_the_spoken_station_id_is_at_the_station_loudness(tmp_path: Path) -> None:
+    """The station ID the monitor airs when nothing else can is spoken the same way."""
+    made = station_id_audio(
+        "Está escuchando Radio Altavoz.", voice="es", work_dir=tmp_path, level=STATION
+    )
+    assert abs(measure(made, duration_s=30).integrated_lufs - STATION.target_lufs) <= 0.5
+    louder = Level(target_lufs=-12.0, ceiling_dbtp=-1.0)
+    again = station_id_audio(
+        "Está escuchando Radio Altavoz.", voice="es", work_dir=tmp_path, level=louder
+    )
+    assert again != made, "a new level makes a new file"
