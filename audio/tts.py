@@ -18,10 +18,14 @@ from functools import cache
 from pathlib import Path
 
 from audio.errors import AudioError
-from audio.loudness import Level, normalise_whole
+from audio.loudness import Level, Loudness, normalise_whole
 
 SAMPLE_RATE = 44100
 ATTENTION_S = 2.0
+CHORD = Loudness(integrated_lufs=-18.3, true_peak_dbtp=-15.1)
+"""The chord as ffmpeg's sine sources make it (each sine at 1/8 scale), measured with ebur128.
+A steady tone's loudness does not depend on its length (1 s and 5 s measure the same), so the
+gain to the station's level is known without measuring each alert's tone."""
 
 
 class SpeechError(RuntimeError):
@@ -95,21 +99,19 @@ def spoken(text: str, *, voice: str, path: Path, level: Level) -> Path:
 
 
 def attention_tone(path: Path, *, level: Level, seconds: float = ATTENTION_S) -> Path:
-    """The 853 + 960 Hz two-tone attention signal at the station's level, written as FLAC.
+    """The 853 + 960 Hz two-tone attention signal at the station's level (under its ceiling).
 
-    Short fades avoid clicks.
+    One ffmpeg pass with the gain known in advance (see CHORD), so the tone never delays an
+    alert. Short fades avoid clicks.
     """
-    with tempfile.TemporaryDirectory(prefix="altavoz-tone-") as scratch:
-        raw = _raw_tone(Path(scratch) / "tone.wav", seconds=seconds)
-        return _to_level(raw, path, level=level, duration_s=seconds)
-
-
-def _raw_tone(path: Path, *, seconds: float) -> Path:
+    gain_db = min(
+        level.target_lufs - CHORD.integrated_lufs, level.ceiling_dbtp - CHORD.true_peak_dbtp
+    )
     _ffmpeg(
         "-f", "lavfi", "-i", f"sine=frequency=853:duration={seconds}:sample_rate={SAMPLE_RATE}",
         "-f", "lavfi", "-i", f"sine=frequency=960:duration={seconds}:sample_rate={SAMPLE_RATE}",
         "-filter_complex",
-        f"amix=inputs=2:normalize=0,volume=0.45,afade=t=in:d=0.05,"
+        f"amix=inputs=2:normalize=0,volume={gain_db:.2f}dB,afade=t=in:d=0.05,"
         f"afade=t=out:st={max(seconds - 0.05, 0)}:d=0.05",
         "-ac", "2", "-ar", str(SAMPLE_RATE), str(path),
     )  # fmt: skip
