@@ -40,6 +40,18 @@ class Loudness:
     true_peak_dbtp: float
 
 
+@dataclass(frozen=True)
+class Level:
+    """Where everything on air is brought: the station's [media] loudness target and ceiling.
+
+    One value for imports and for the audio the station makes itself (alert tone, speech), so
+    nothing the listener hears jumps in level between a testimony and an alert.
+    """
+
+    target_lufs: float
+    ceiling_dbtp: float
+
+
 def _summary(stderr: str) -> Loudness | None:
     """The loudness ebur128 prints when its input ends."""
     summary = stderr.rpartition("Summary:")[2]
@@ -127,3 +139,15 @@ def normalise(
             break
         gain += miss
     return result
+
+
+def normalise_whole(source: Path, target: Path, *, level: Level, duration_s: float) -> Loudness:
+    """Measure `source` and write it to `target` (FLAC) at the station's level."""
+    return normalise(
+        source,
+        target,
+        measured=measure(source, duration_s=duration_s),
+        target_lufs=level.target_lufs,
+        ceiling_dbtp=level.ceiling_dbtp,
+        duration_s=duration_s,
+    )

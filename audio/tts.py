@@ -3,17 +3,29 @@
 Offline by design: no network, no model download; espeak-ng ships Spanish (es, es-419) and the
 region's other voices with Debian. The attention signal is the two-tone 853 + 960 Hz chord that
 emergency alert systems use, so it is recognised even by people who missed the words.
+
+The tone and the speech are each brought to the station's loudness (the [media] target every
+import is normalised to): espeak-ng speaks about 6 LU under it, and an alert quieter than the
+programme it interrupts is the one thing on air that must not be missed.
 """
 
 from __future__ import annotations
 
 import subprocess
 import tempfile
+import wave
 from functools import cache
 from pathlib import Path
 
+from audio.errors import AudioError
+from audio.loudness import Level, Loudness, normalise_whole
+
 SAMPLE_RATE = 44100
 ATTENTION_S = 2.0
+CHORD = Loudness(integrated_lufs=-18.3, true_peak_dbtp=-15.1)
+"""The chord as ffmpeg's sine sources make it (each sine at 1/8 scale), measured with ebur128.
+A steady tone's loudness does not depend on its length (1 s and 5 s measure the same), so the
+gain to the station's level is known without measuring each alert's tone."""
 
 
 class SpeechError(RuntimeError):
@@ -65,25 +77,58 @@ def _ffmpeg(*args: str) -> None:
         raise SpeechError(f"ffmpeg failed: {result.stderr.decode(errors='replace').strip()}")
 
 
-def attention_tone(path: Path, *, seconds: float = ATTENTION_S) -> Path:
-    """The 853 + 960 Hz two-tone attention signal, with short fades to avoid clicks."""
+def _to_level(source: Path, target: Path, *, level: Level, duration_s: float) -> Path:
+    try:
+        normalise_whole(source, target, level=level, duration_s=duration_s)
+    except AudioError as exc:
+        raise SpeechError(f"the alert audio could not be normalised: {exc}") from exc
+    return target
+
+
+def _speech_seconds(path: Path) -> float:
+    """Length of espeak-ng's WAV (it writes plain PCM), which bounds the ffmpeg passes."""
+    with wave.open(str(path)) as speech:
+        return speech.getnframes() / speech.getframerate()
+
+
+def spoken(text: str, *, voice: str, path: Path, level: Level) -> Path:
+    """The text read by espeak-ng, brought to the station's level, written as FLAC."""
+    with tempfile.TemporaryDirectory(prefix="altavoz-tts-") as scratch:
+        raw = synthesize(text, voice=voice, path=Path(scratch) / "speech.wav")
+        return _to_level(raw, path, level=level, duration_s=_speech_seconds(raw))
+
+
+def attention_tone(path: Path, *, level: Level, seconds: float = ATTENTION_S) -> Path:
+    """The 853 + 960 Hz two-tone attention signal at the station's level (under its ceiling).
+
+    One ffmpeg pass with the gain known in advance (see CHORD), so the tone never delays an
+    alert. Short fades avoid clicks.
+    """
+    gain_db = min(
+        level.target_lufs - CHORD.integrated_lufs, level.ceiling_dbtp - CHORD.true_peak_dbtp
+    )
     _ffmpeg(
         "-f", "lavfi", "-i", f"sine=frequency=853:duration={seconds}:sample_rate={SAMPLE_RATE}",
         "-f", "lavfi", "-i", f"sine=frequency=960:duration={seconds}:sample_rate={SAMPLE_RATE}",
         "-filter_complex",
-        f"amix=inputs=2:normalize=0,volume=0.45,afade=t=in:d=0.05,"
+        f"amix=inputs=2:normalize=0,volume={gain_db:.2f}dB,afade=t=in:d=0.05,"
         f"afade=t=out:st={max(seconds - 0.05, 0)}:d=0.05",
         "-ac", "2", "-ar", str(SAMPLE_RATE), str(path),
     )  # fmt: skip
     return path
 
 
-def spoken_alert(text: str, *, voice: str, path: Path, attention: Path | None = None) -> Path:
-    """Attention signal (given, or generated), half a second of silence, then the spoken text."""
+def spoken_alert(
+    text: str, *, voice: str, path: Path, level: Level, attention: Path | None = None
+) -> Path:
+    """Attention signal, half a second of silence, then the spoken text, each at `level`.
+
+    A given `attention` recording comes from the library, already at the station's level.
+    """
     with tempfile.TemporaryDirectory(prefix="altavoz-tts-") as scratch:
         work = Path(scratch)
-        speech = synthesize(text, voice=voice, path=work / "speech.wav")
-        tone = attention or attention_tone(work / "tone.wav")
+        speech = spoken(text, voice=voice, path=work / "speech.flac", level=level)
+        tone = attention or attention_tone(work / "tone.flac", level=level)
         _ffmpeg(
             "-i", str(tone), "-i", str(speech),
             "-filter_complex",

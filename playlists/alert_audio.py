@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from audio.loudness import Level
 from audio.tts import SpeechError, attention_tone, spoken_alert
 
 
@@ -23,19 +24,28 @@ def build_alert_audio(
     voice: str,
     repeats: int,
     target: Path,
+    level: Level,
     recording: Path | None = None,
     attention: Path | None = None,
 ) -> Path:
-    """Write the alert's air audio to `target` (WAV) and return it."""
+    """Write the alert's air audio to `target` (WAV) and return it.
+
+    Made tone and speech are brought to `level`; a chosen recording or attention tone comes from
+    the library, normalised to the same level when it was imported.
+    """
     work = target.parent
     work.mkdir(parents=True, exist_ok=True)
-    tone = attention or attention_tone(work / f"{target.stem}-tone.wav")
     try:
+        tone = attention or attention_tone(work / f"{target.stem}-tone.flac", level=level)
         once = (
             _with_tone(recording, tone, work / f"{target.stem}-once.wav")
             if recording is not None
             else spoken_alert(
-                text, voice=voice, path=work / f"{target.stem}-once.wav", attention=tone
+                text,
+                voice=voice,
+                path=work / f"{target.stem}-once.wav",
+                level=level,
+                attention=tone,
             )
         )
     except SpeechError as exc:

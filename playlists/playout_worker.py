@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from audio.loudness import Level
 from audio.models import Recording
 from audio.storage import MediaStore, StorageError
 from audio.tts import SpeechError
@@ -28,6 +29,7 @@ from gateway.standby import wait_to_be_active
 from gateway.worker import Worker
 from playlists import asrun, cursors
 from playlists.alert_audio import AlertAudioError, build_alert_audio
+from playlists.alert_title import alert_title
 from playlists.engine import PlayoutEngine
 from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
 from playlists.planner import PlannedItem, Planner
@@ -367,6 +369,14 @@ class PlayoutWorker(Worker):
         self.engine.restart_source(str((command.payload or {}).get("detail") or "monitor"))
         command.result = "restarted"
 
+    @property
+    def _level(self) -> Level:
+        """The library's loudness, for the audio this worker makes itself (alerts, station ID)."""
+        return Level(
+            target_lufs=self.settings.media.loudness_target_lufs,
+            ceiling_dbtp=self.settings.media.true_peak_dbtp,
+        )
+
     def _station_id(self, session: Session, command: PlayoutCommand) -> None:
         """Air the spoken station ID (the monitor asks for it when there is no fallback)."""
         assert self.engine is not None
@@ -375,7 +385,10 @@ class PlayoutWorker(Worker):
         text = str((command.payload or {}).get("text") or self.settings.station.name)
         try:
             path = station_id_audio(
-                text, voice=self.settings.alerts.tts_voice, work_dir=self.work_dir
+                text,
+                voice=self.settings.alerts.tts_voice,
+                work_dir=self.work_dir,
+                level=self._level,
             )
         except SpeechError as exc:
             log.error("the station ID cannot be spoken: %s", exc)
@@ -423,6 +436,7 @@ class PlayoutWorker(Worker):
             voice=str(payload.get("voice") or alerts.tts_voice),
             repeats=_int(payload.get("repeats"), alerts.repeats),
             target=target,
+            level=self._level,
             recording=recording_path,
             attention=attention,
         )
@@ -430,7 +444,9 @@ class PlayoutWorker(Worker):
         return PlannedItem(
             key=f"alert:{command_id}",
             path=target,
-            title=f"ALERTA: {str(payload.get('text') or '')[:80]}",
+            title=alert_title(
+                str(payload.get("text") or ""), language=self.settings.web.default_locale
+            ),
             recording_id=recording_id if isinstance(recording_id, int) else None,
             reason=AirReason.ALERT,
             alert_id=alert_id if isinstance(alert_id, int) else None,

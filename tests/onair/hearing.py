@@ -16,7 +16,9 @@ import statistics
 import subprocess
 import threading
 import time
+import wave
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -235,3 +237,20 @@ def fresh_listener_delay(url: str, *, tries: int = 2) -> float:
         finally:
             listener.stop()
     return min(delays)
+
+
+def recorded(listener: Listener, start: float, end: float, path: Path, *, edge_s: float) -> Path:
+    """What the listener decoded of what was sent from `start` to `end` (wall-clock), less
+    `edge_s` at each end (the change of item, the listening delay), as a WAV to measure."""
+    pcm = listener.pcm()
+    indices = np.arange(0, len(pcm), RATE // 20, dtype=np.float64)
+    times = listener.heard_at(indices)
+    known = ~np.isnan(times)
+    first, last = np.interp([start + edge_s, end - edge_s], times[known], indices[known])
+    assert last - first > 2 * RATE, f"only {(last - first) / RATE:.1f} s heard to measure"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(pcm[int(first) : int(last)].astype(np.int16).tobytes())
+    return path

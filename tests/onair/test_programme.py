@@ -1,7 +1,8 @@
 """The programme as a listener hears it from `altavoz serve`: slots start on time with their
 first item whole, every item of a playlist airs in its place (jingles and station IDs too),
 a slot that cannot air gives way to the fallback, an alert is heard whole and the programme
-picks up where it was; and a weekly grid across the spring-forward night is accepted.
+picks up where it was, and is as loud as the programme; and a weekly grid across the
+spring-forward night is accepted.
 
 Each test books its own stretch of the station's clock (Station.book), so they share one
 `altavoz serve`; the fallback bed (tests/onair/conftest.py) airs between them."""
@@ -10,8 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from audio.loudness import measure
+from audio.tts import synthesize
 from gateway.database import utcnow
 from tests.loopback import wait_until
 from tests.onair.hearing import (
@@ -21,6 +25,7 @@ from tests.onair.hearing import (
     describe,
     hear_until,
     heard,
+    recorded,
 )
 from tests.onair.station import BED, Station
 from tests.playout.listening import RATE, Listener, tone_runs
@@ -218,3 +223,46 @@ def test_a_weekly_grid_across_the_spring_forward_night_is_accepted(
     )
     clashes = [(a, b) for a, b in pairwise(spans) if a[1] > b[0]]
     assert not clashes, f"overlapping on 2027-03-14: {spans}"
+
+
+LOUDNESS_MATCH_LU = 2.0
+TESTIMONY = (
+    "Buenas tardes, les habla doña Rosa desde la comunidad de San Miguel. Queremos contarles "
+    "que el camino al río ya está arreglado y que la cosecha de este año fue buena para todos."
+)
+
+
+def test_a_spoken_alert_is_heard_as_loud_as_a_testimony(
+    station: Station, listener: Listener, tmp_path: Path
+) -> None:
+    """Issue 13: measured on the stream, an alert was -24.4 LUFS against -19.3 for a testimony
+    (here -25.5 against -19.4 before the fix). A spoken testimony, imported like any recording,
+    airs in a slot, then a text alert (tone and espeak-ng speech); what the listener decoded of
+    each is measured with ffmpeg's ebur128. The listener decodes at 8 kHz mono: both go through
+    the same path, so their difference is what counts."""
+    spoken = synthesize(TESTIMONY, voice="es-419", path=tmp_path / "testimonio.wav")
+    recording = station.upload(spoken)
+    start, end = station.book(10.0)
+    station.schedule(start, recording_id=recording, end=end)
+    hear_until(listener, end.timestamp())
+    alert_id = station.alert("Alerta de prueba: el río crece, suban a las zonas altas.")
+    wait_until(
+        lambda: any(e.alert_id == alert_id and e.ended_at for e in station.as_run()),
+        timeout_s=90,
+        what="the alert to end on air",
+    )
+    aired = next(e for e in station.as_run() if e.alert_id == alert_id)
+    assert aired.ended_at is not None
+    hear_until(listener, aired.ended_at.timestamp())
+    said = recorded(listener, start.timestamp(), end.timestamp(), tmp_path / "t.wav", edge_s=1.0)
+    alerted = recorded(
+        listener,
+        aired.started_at.timestamp(),
+        aired.ended_at.timestamp(),
+        tmp_path / "a.wav",
+        edge_s=1.0,
+    )
+    testimony = measure(said, duration_s=60).integrated_lufs
+    alert = measure(alerted, duration_s=60).integrated_lufs
+    shown = f"alert {alert} LUFS, testimony {testimony} LUFS"
+    assert abs(alert - testimony) <= LOUDNESS_MATCH_LU, shown

@@ -83,7 +83,7 @@ def test_an_alert_command_interrupts_and_the_programme_resumes_afterwards(
                 payload={
                     "alert_id": 7,
                     "recording_id": alert_audio,
-                    "text": "Alerta",
+                    "text": "ALERTA URGENTE: crecida del río",
                     "repeats": 1,
                 },
             )
@@ -100,6 +100,7 @@ def test_an_alert_command_interrupts_and_the_programme_resumes_afterwards(
     statuses = [(e.recording_id, e.reason, e.status) for e in entries][:3]
     assert statuses[0] == (long, "fallback", "interrupted")
     assert statuses[1][1:] == ("alert", "played") and entries[1].alert_id == 7
+    assert entries[1].title == "ALERTA URGENTE: crecida del río", "the prefix is not doubled"
     assert statuses[2][:2] == (long, "fallback")
     with database.session() as session:
         command = session.scalars(select(PlayoutCommand)).one()
