@@ -12,9 +12,14 @@ few peaks above the ceiling are touched.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+from scipy.signal import resample_poly
 
 from audio.decode import CHANNELS, SAMPLE_RATE, decoding_timeout
 from audio.errors import AudioError, Problem
@@ -76,14 +81,37 @@ def measure(path: Path, *, duration_s: float) -> Loudness:
     return measured
 
 
+def measure_pcm(samples: np.ndarray, rate: int) -> Loudness:
+    """BS.1770 loudness and true peak of samples already in memory (frames x channels, -1..1).
+
+    For audio the station has just made (espeak-ng's speech): measuring it here instead of in an
+    extra ffmpeg pass is what lets a text alert reach the air within a second of being sent.
+    Mono is measured as mono: ffmpeg spreads it over both channels 3 dB down, which keeps its
+    loudness and lowers each channel's peak by 3 dB.
+    """
+    if samples.ndim == 1:
+        samples = samples.reshape(-1, 1)
+    spread_db = -3.01 if samples.shape[1] == 1 else 0.0
+    gate_block = int(rate * 0.4)
+    if len(samples) < gate_block:
+        samples = np.concatenate([samples, np.zeros((gate_block - len(samples), samples.shape[1]))])
+    integrated = float(pyloudnorm.Meter(rate).integrated_loudness(samples))
+    peak = float(np.max(np.abs(resample_poly(samples, OVERSAMPLING, 1, axis=0))))
+    return Loudness(
+        integrated_lufs=max(integrated, SILENCE_LUFS - 1),
+        true_peak_dbtp=20 * math.log10(peak) + spread_db if peak > 0 else SILENCE_LUFS,
+    )
+
+
 def require_sound(loudness: Loudness) -> None:
     if loudness.integrated_lufs <= SILENCE_LUFS:
         raise AudioError(Problem.SILENT, "the recording is silent (nothing louder than -70 LUFS)")
 
 
-def _filters(
-    gain_db: float, *, limit: bool, ceiling_dbtp: float, trim: tuple[float, float] | None
+def gain_filters(
+    gain_db: float, *, limit: bool, ceiling_dbtp: float, trim: tuple[float, float] | None = None
 ) -> str:
+    """The ffmpeg chain that applies `gain_db` (and, when `limit`, the 4x look-ahead limiter)."""
     chain = []
     if trim is not None:
         chain.append(f"atrim=start={trim[0]:.3f}:end={trim[1]:.3f},asetpts=N/SR/TB")
@@ -118,7 +146,7 @@ def normalise(
     result = measured
     for _attempt in range(MAX_PASSES):
         limit = measured.true_peak_dbtp + gain > ceiling_dbtp
-        chain = _filters(gain, limit=limit, ceiling_dbtp=ceiling_dbtp, trim=trim)
+        chain = gain_filters(gain, limit=limit, ceiling_dbtp=ceiling_dbtp, trim=trim)
         # One pass writes the file and meters exactly the samples written (FLAC is lossless).
         encoded = ffmpeg(
             "-v", "info", "-i", source,

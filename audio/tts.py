@@ -17,8 +17,17 @@ import wave
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 from audio.errors import AudioError
-from audio.loudness import Level, Loudness, normalise_whole
+from audio.loudness import (
+    SILENCE_LUFS,
+    Level,
+    Loudness,
+    gain_filters,
+    measure_pcm,
+    normalise_whole,
+)
 
 SAMPLE_RATE = 44100
 ATTENTION_S = 2.0
@@ -98,43 +107,99 @@ def spoken(text: str, *, voice: str, path: Path, level: Level) -> Path:
         return _to_level(raw, path, level=level, duration_s=_speech_seconds(raw))
 
 
-def attention_tone(path: Path, *, level: Level, seconds: float = ATTENTION_S) -> Path:
-    """The 853 + 960 Hz two-tone attention signal at the station's level (under its ceiling).
+def _chord(level: Level, seconds: float) -> tuple[list[str], str]:
+    """ffmpeg inputs and the chain (over inputs 0 and 1) that make the attention chord at `level`.
 
-    One ffmpeg pass with the gain known in advance (see CHORD), so the tone never delays an
-    alert. Short fades avoid clicks.
+    The gain is known in advance (see CHORD), so the tone never costs an alert a measuring pass.
+    Short fades avoid clicks.
     """
     gain_db = min(
         level.target_lufs - CHORD.integrated_lufs, level.ceiling_dbtp - CHORD.true_peak_dbtp
     )
-    _ffmpeg(
+    inputs = [
         "-f", "lavfi", "-i", f"sine=frequency=853:duration={seconds}:sample_rate={SAMPLE_RATE}",
         "-f", "lavfi", "-i", f"sine=frequency=960:duration={seconds}:sample_rate={SAMPLE_RATE}",
-        "-filter_complex",
-        f"amix=inputs=2:normalize=0,volume={gain_db:.2f}dB,afade=t=in:d=0.05,"
-        f"afade=t=out:st={max(seconds - 0.05, 0)}:d=0.05",
-        "-ac", "2", "-ar", str(SAMPLE_RATE), str(path),
-    )  # fmt: skip
+    ]  # fmt: skip
+    chain = (
+        f"[0:a][1:a]amix=inputs=2:normalize=0,volume={gain_db:.2f}dB,afade=t=in:d=0.05,"
+        f"afade=t=out:st={max(seconds - 0.05, 0)}:d=0.05"
+    )
+    return inputs, chain
+
+
+def attention_tone(path: Path, *, level: Level, seconds: float = ATTENTION_S) -> Path:
+    """The 853 + 960 Hz two-tone attention signal at the station's level (under its ceiling)."""
+    inputs, chain = _chord(level, seconds)
+    _ffmpeg(*inputs, "-filter_complex", chain, "-ac", "2", "-ar", str(SAMPLE_RATE), str(path))
+    return path
+
+
+def speech_filters(speech: Path, level: Level) -> str:
+    """The chain that brings espeak-ng's `speech` to `level`, measured in memory (no ffmpeg pass).
+
+    espeak-ng writes plain 16-bit PCM, so reading it here is exact and quick; the gain is linear,
+    with the look-ahead limiter only when the true peak would pass the ceiling.
+    """
+    with wave.open(str(speech)) as pcm:
+        rate, channels = pcm.getframerate(), pcm.getnchannels()
+        if pcm.getsampwidth() != 2:
+            raise SpeechError("espeak-ng wrote audio that is not 16-bit PCM")
+        frames = pcm.readframes(pcm.getnframes())
+    samples = np.frombuffer(frames, dtype="<i2").astype(np.float64).reshape(-1, channels) / 32768
+    loudness = measure_pcm(samples, rate)
+    if loudness.integrated_lufs <= SILENCE_LUFS:
+        raise SpeechError("espeak-ng produced silence for this text")
+    gain = level.target_lufs - loudness.integrated_lufs
+    limit = loudness.true_peak_dbtp + gain > level.ceiling_dbtp
+    return gain_filters(gain, limit=limit, ceiling_dbtp=level.ceiling_dbtp)
+
+
+def alert_audio(
+    body: Path,
+    *,
+    path: Path,
+    level: Level,
+    body_filters: str = "anull",
+    attention: Path | None = None,
+    repeats: int = 1,
+) -> Path:
+    """Attention signal, half a second of silence, then `body`; `repeats` times, 1 s apart.
+
+    One ffmpeg pass makes all of it, because every pass is time an urgent alert waits before it
+    airs. `body_filters` brings made speech to `level`; a library recording (body or
+    `attention`) was normalised when it was imported.
+    """
+    if attention is not None:
+        inputs, tone = ["-i", str(attention)], "[0:a]anull"
+    else:
+        inputs, tone = _chord(level, ATTENTION_S)
+    body_index = 2 if attention is None else 1
+    stereo = f"aformat=sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+    count = max(1, repeats)
+    splits = "".join(f"[o{index}]" for index in range(count))
+    graph = [
+        f"{tone},{stereo},apad=pad_dur=0.5[tone]",
+        f"[{body_index}:a]{stereo},{body_filters},{stereo}[body]",
+        f"[tone][body]concat=n=2:v=0:a=1,asplit={count}{splits}",
+    ]
+    for index in range(count):
+        gap = ",apad=pad_dur=1.0" if index < count - 1 else ""
+        graph.append(f"[o{index}]anull{gap}[p{index}]")
+    graph.append("".join(f"[p{index}]" for index in range(count)) + f"concat=n={count}:v=0:a=1")
+    _ffmpeg(*inputs, "-i", str(body), "-filter_complex", ";".join(graph), str(path))
     return path
 
 
 def spoken_alert(
     text: str, *, voice: str, path: Path, level: Level, attention: Path | None = None
 ) -> Path:
-    """Attention signal, half a second of silence, then the spoken text, each at `level`.
-
-    A given `attention` recording comes from the library, already at the station's level.
-    """
+    """Attention signal, half a second of silence, then the spoken text, each at `level`."""
     with tempfile.TemporaryDirectory(prefix="altavoz-tts-") as scratch:
-        work = Path(scratch)
-        speech = spoken(text, voice=voice, path=work / "speech.flac", level=level)
-        tone = attention or attention_tone(work / "tone.flac", level=level)
-        _ffmpeg(
-            "-i", str(tone), "-i", str(speech),
-            "-filter_complex",
-            f"[0:a]aformat=sample_rates={SAMPLE_RATE}:channel_layouts=stereo,apad=pad_dur=0.5[a];"
-            f"[1:a]aformat=sample_rates={SAMPLE_RATE}:channel_layouts=stereo[b];"
-            "[a][b]concat=n=2:v=0:a=1",
-            str(path),
-        )  # fmt: skip
-    return path
+        speech = synthesize(text, voice=voice, path=Path(scratch) / "speech.wav")
+        return alert_audio(
+            speech,
+            path=path,
+            level=level,
+            body_filters=speech_filters(speech, level),
+            attention=attention,
+        )

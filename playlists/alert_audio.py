@@ -7,11 +7,11 @@ by espeak-ng, which works offline.
 
 from __future__ import annotations
 
-import subprocess
+import tempfile
 from pathlib import Path
 
 from audio.loudness import Level
-from audio.tts import SpeechError, attention_tone, spoken_alert
+from audio.tts import SpeechError, alert_audio, speech_filters, synthesize
 
 
 class AlertAudioError(RuntimeError):
@@ -33,47 +33,21 @@ def build_alert_audio(
     Made tone and speech are brought to `level`; a chosen recording or attention tone comes from
     the library, normalised to the same level when it was imported.
     """
-    work = target.parent
-    work.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        tone = attention or attention_tone(work / f"{target.stem}-tone.flac", level=level)
-        once = (
-            _with_tone(recording, tone, work / f"{target.stem}-once.wav")
-            if recording is not None
-            else spoken_alert(
-                text,
-                voice=voice,
-                path=work / f"{target.stem}-once.wav",
-                level=level,
-                attention=tone,
+        if recording is not None:
+            return alert_audio(
+                recording, path=target, level=level, attention=attention, repeats=repeats
             )
-        )
+        with tempfile.TemporaryDirectory(prefix="altavoz-alert-", dir=target.parent) as scratch:
+            speech = synthesize(text, voice=voice, path=Path(scratch) / "speech.wav")
+            return alert_audio(
+                speech,
+                path=target,
+                level=level,
+                body_filters=speech_filters(speech, level),
+                attention=attention,
+                repeats=repeats,
+            )
     except SpeechError as exc:
         raise AlertAudioError(str(exc)) from exc
-    _concat([once] * max(1, repeats), target, gap_s=1.0)
-    return target
-
-
-def _with_tone(recording: Path, tone: Path, target: Path) -> Path:
-    _concat([tone, recording], target, gap_s=0.5)
-    return target
-
-
-def _concat(parts: list[Path], target: Path, *, gap_s: float) -> None:
-    inputs: list[str] = []
-    chains: list[str] = []
-    for index, part in enumerate(parts):
-        inputs += ["-i", str(part)]
-        pad = f",apad=pad_dur={gap_s}" if index < len(parts) - 1 else ""
-        chains.append(
-            f"[{index}:a]aformat=sample_rates=44100:channel_layouts=stereo{pad}[a{index}]"
-        )
-    joined = "".join(f"[a{index}]" for index in range(len(parts)))
-    graph = ";".join(chains) + f";{joined}concat=n={len(parts)}:v=0:a=1"
-    result = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *inputs,
-         "-filter_complex", graph, str(target)],
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise AlertAudioError(f"ffmpeg could not assemble the alert: {result.stderr.strip()}")
