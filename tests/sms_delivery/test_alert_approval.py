@@ -16,13 +16,12 @@ from sqlalchemy import func, select
 
 from gateway import accounts, audit
 from gateway.alert_models import Alert
-from gateway.database import Database, utcnow
+from gateway.database import Database
 from gateway.roles import Role
 from gateway.settings import Settings
 from playlists.models import PlayoutCommand
-from sms import subscribers
 from sms.models import OutboundMessage
-from sms.subscribers import ConsentChannel
+from tests.alerts.test_alerts import subscribe
 from tests.conftest import station_settings
 from tests.sms_delivery.conftest import (
     PASSWORD as SMPP_PASSWORD,
@@ -55,20 +54,6 @@ def settings(tmp_path: Path, smsc: SmscSimulator) -> Settings:
         },
         alerts={"approvals_required": 1},
     )
-
-
-def subscribe(database: Database, phones: list[str], region: str = "Centro") -> None:
-    with database.session() as session:
-        for phone in phones:
-            subscribers.subscribe(
-                session,
-                phone=phone,
-                region=region,
-                language="es",
-                channel=ConsentChannel.PANEL,
-                default_region="MX",
-                now=utcnow(),
-            )
 
 
 def token_of(database: Database, username: str) -> dict[str, str]:
@@ -129,7 +114,8 @@ def test_a_draft_goes_nowhere_until_a_second_account_approves_it(
     start_worker: Callable[[Settings, Database], RunningWorker],
     tmp_path: Path,
 ) -> None:
-    subscribe(database, VILLAGE)
+    for phone in VILLAGE:
+        subscribe(database, phone, "Centro")
     drafter = token_of(database, "ana")
     second = token_of(database, "beto")
     moderator = {"Authorization": f"Bearer {api_token(Role.MODERATOR)}"}
