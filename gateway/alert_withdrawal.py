@@ -3,11 +3,11 @@
 What has not reached an SMSC yet is withdrawn (`sms.outbox.withdraw_queued`, atomic against
 the SMS worker's claim); everyone it may have reached (submitted, delivered, or in a worker's
 hands at that moment) gets a short notice in their language; its air command is dropped if it
-has not aired yet, or cut if it is on air. The cancellation or correction is an alert of its
-own (`kind`, `references`), so it is audited, followed and, later, mapped to a CAP Update or
-Cancel. A correction is new content: with the two-person rule on it waits for approval like
-any alert; a cancellation only stops things, so one person may do it at once.
-"""
+has not aired yet, or cut if it is on air. A correction also sends its text, as the alert
+itself, to those whose copy was withdrawn, and airs it. The cancellation or correction is an
+alert of its own (`kind`, `references`), so it is audited, followed and, later, mapped to a
+CAP Update or Cancel. A correction is new content: with the two-person rule on it waits for
+approval like any alert; a cancellation only stops things, so one person may do it at once."""
 
 from __future__ import annotations
 
@@ -131,21 +131,30 @@ def carry_out(
         session.scalars(select(OutboundMessage.id).where(OutboundMessage.alert_id == original.id))
     )
     withdrawn = outbox.withdraw_queued(session, message_ids=message_ids, now=now)
-    notified = _notify(session, record, original, settings=settings, now=now)
+    reached = _reached(session, original)
+    notified = _notify(session, record, original, reached, settings=settings, now=now)
+    resent = 0
+    if record.kind == AlertKind.CORRECTION:
+        resent = _send_corrected(session, record, original, reached, settings=settings, now=now)
+    record.recipients = notified + resent
     air = _stop_air(session, original, now=now)
     if record.kind == AlertKind.CORRECTION and AlertChannel.AIR.value in record.channels:
         session.add(air_command(record, settings=settings, now=now))
     original.status = (
         AlertStatus.CORRECTED if record.kind == AlertKind.CORRECTION else AlertStatus.CANCELLED
     )
-    return {"record": record.id, "withdrawn": withdrawn, "notified": notified, "air": air}
+    return {
+        "record": record.id,
+        "withdrawn": withdrawn,
+        "notified": notified,
+        "resent": resent,
+        "air": air,
+    }
 
 
-def _notify(
-    session: Session, record: Alert, original: Alert, *, settings: Settings, now: datetime
-) -> int:
-    """Queue the notice to everyone the original may have reached and who still wants SMS."""
-    reached = set(
+def _reached(session: Session, original: Alert) -> set[str]:
+    """Numbers the original may have reached: a segment handed to (or held for) an SMSC."""
+    return set(
         session.scalars(
             select(OutboundMessage.destination)
             .join(OutboundSegment, OutboundSegment.message_id == OutboundMessage.id)
@@ -155,29 +164,70 @@ def _notify(
             )
         )
     )
-    if not reached:
-        record.recipients = 0
-        return 0
+
+
+def _wanting_sms(session: Session, phones: set[str]) -> dict[str, str]:
+    """Of these numbers, those that have not opted out since, with their language."""
     known = {
         phone: (language, opted_in)
         for phone, language, opted_in in session.execute(
             select(Subscriber.phone, Subscriber.language, Subscriber.opted_in).where(
-                Subscriber.phone.in_(reached)
+                Subscriber.phone.in_(phones)
             )
         )
     }
-    by_language: dict[str, list[str]] = {}
-    for phone in sorted(reached):
+    wanting = {}
+    for phone in sorted(phones):
         language, opted_in = known.get(phone, ("es", True))
         if opted_in:
-            notice = language if language in NOTICE_LANGUAGES else "es"
-            by_language.setdefault(notice, []).append(phone)
+            wanting[phone] = language
+    return wanting
+
+
+def _notify(
+    session: Session,
+    record: Alert,
+    original: Alert,
+    reached: set[str],
+    *,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Queue the notice, in their language, to everyone the original may have reached."""
+    by_language: dict[str, list[str]] = {}
+    for phone, language in _wanting_sms(session, reached).items():
+        notice = language if language in NOTICE_LANGUAGES else "es"
+        by_language.setdefault(notice, []).append(phone)
     for language, phones in by_language.items():
         queue_bulk(
             session, record, phones, _compose_notice(settings, language, original, record), now
         )
-    record.recipients = sum(len(phones) for phones in by_language.values())
-    return record.recipients
+    return sum(len(phones) for phones in by_language.values())
+
+
+def _send_corrected(
+    session: Session,
+    record: Alert,
+    original: Alert,
+    reached: set[str],
+    *,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Those whose copy was withdrawn still need the alert: they get the corrected text."""
+    addressed = set(
+        session.scalars(
+            select(OutboundMessage.destination).where(OutboundMessage.alert_id == original.id)
+        )
+    )
+    phones = list(_wanting_sms(session, addressed - reached))
+    if phones:
+        try:
+            composed = compose(record.text, settings=settings.smpp, smart=original.smart)
+        except ComposeError as exc:
+            raise AlertError(str(exc)) from None
+        queue_bulk(session, record, phones, composed, now)
+    return len(phones)
 
 
 def _notice_text(settings: Settings, language: str, original: Alert, record: Alert) -> str:

@@ -15,7 +15,7 @@ from gateway.factory import create_app
 from gateway.roles import Role
 from gateway.settings import Settings
 from playlists.models import PlayoutCommand
-from sms.models import OutboundSegment
+from sms.models import OutboundMessage, OutboundSegment
 from tests.alerts.test_alerts import cli, station_env
 from tests.conftest import station_settings
 from tests.support import PASSWORD, csrf_token, log_in
@@ -46,7 +46,7 @@ def operators(database: Database) -> dict[str, dict[str, str]]:
 
 def segment_states(database: Database) -> list[str]:
     with database.session() as session:
-        return list(session.scalars(select(OutboundSegment.state)))
+        return list(session.scalars(select(OutboundSegment.state).order_by(OutboundSegment.id)))
 
 
 def test_a_rejected_draft_says_why_and_can_never_go_out(
@@ -102,7 +102,15 @@ def test_a_correction_is_new_content_and_waits_for_a_second_person_too(
     assert approved.status_code == 200 and approved.get_json()["kind"] == "correction"
     original = client.get(f"/api/v1/alerts/{alert_id}", headers=operators["ana"]).get_json()
     assert original["status"] == "corrected" and original["sms"]["withdrawn"] == 1
-    assert segment_states(database) == ["withdrawn"]  # nobody had it: nobody needs a notice
+    assert segment_states(database) == ["withdrawn", "queued"]  # the corrected text, instead
+    correction = client.get(f"/api/v1/alerts/{answer['id']}", headers=operators["ana"]).get_json()
+    assert correction["sms"]["recipients"] == 1
+    with database.session() as session:
+        texts = list(session.scalars(select(OutboundMessage.text).order_by(OutboundMessage.id)))
+    assert texts == [
+        "Alerta: derrumbe en la carretera",
+        fixed,
+    ]
     with database.session() as session:
         commands = {
             c.payload["alert_id"]: (c.payload["text"], c.result)
