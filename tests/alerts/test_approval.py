@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from gateway import accounts, audit, migrate
-from gateway.database import Database
+from gateway.database import Database, utcnow
 from gateway.factory import create_app
 from gateway.roles import Role
 from gateway.settings import Settings
@@ -182,3 +182,20 @@ def test_one_person_may_cancel_from_the_panel_or_the_command_line(
     again = cli(station_env(settings), "alert", "cancel", str(sent[1]))
     assert again.returncode == 1 and "already cancelled" in again.stderr
     assert segment_states(database) == ["withdrawn", "withdrawn"]
+
+
+def test_cancelling_an_alert_the_playout_worker_has_taken_asks_it_to_cut_that_alert(
+    client: FlaskClient, database: Database, operators: dict[str, dict[str, str]]
+) -> None:
+    body = {"text": "Alerta: incendio", "regions": [], "channels": ["air"]}
+    alert_id = client.post("/api/v1/alerts", json=body, headers=operators["ana"]).get_json()["id"]
+    client.post(f"/api/v1/alerts/{alert_id}/approve", headers=operators["beto"])
+    with database.session() as session:
+        preempt = session.scalars(select(PlayoutCommand)).one()
+        preempt.taken_at = utcnow()  # what the playout worker does when it takes the command
+    answer = client.post(f"/api/v1/alerts/{alert_id}/cancel", headers=operators["beto"])
+    assert answer.status_code == 200
+    with database.session() as session:
+        commands = {c.kind: c for c in session.scalars(select(PlayoutCommand))}
+    assert commands["preempt"].done_at is None  # on air: the worker ends it when it is cut
+    assert commands["skip"].payload == {"alert_id": alert_id, "detail": "alert cancelled"}
