@@ -1,11 +1,16 @@
-"""The alerts table: an urgent message composed once and carried by SMS and on air."""
+"""The alerts table: an urgent message composed once and carried by SMS and on air.
+
+An alert has a life: a draft waiting for a second person (`alerts.approvals_required`), then
+sent, or rejected; once sent it may be cancelled or corrected. A cancellation or correction is
+an alert row of its own (`kind`) that `references` the original, which is what CAP's
+Update/Cancel messages name; the original keeps its text and says it was superseded."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.database import Base, UTCDateTime, utcnow
@@ -14,6 +19,23 @@ from gateway.database import Base, UTCDateTime, utcnow
 class AlertChannel(StrEnum):
     SMS = "sms"
     AIR = "air"
+
+
+class AlertStatus(StrEnum):
+    DRAFT = "draft"
+    """Held for a second person's approval: nothing queued, nothing on air."""
+    SENT = "sent"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    """Sent, then withdrawn: what was not yet submitted never went, the rest got a notice."""
+    CORRECTED = "corrected"
+    """Sent, then superseded by a correction (its own alert, referencing this one)."""
+
+
+class AlertKind(StrEnum):
+    ALERT = "alert"
+    CANCEL = "cancel"
+    CORRECTION = "correction"
 
 
 class Alert(Base):
@@ -30,3 +52,21 @@ class Alert(Base):
     skipped_opted_out: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by: Mapped[str] = mapped_column(String(80), default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    """The account that drafted it (a token acts as its owner): never its approver."""
+    status: Mapped[str] = mapped_column(String(16), default=AlertStatus.SENT, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default=AlertKind.ALERT)
+    references_id: Mapped[int | None] = mapped_column(
+        ForeignKey("alerts.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    """The alert this one cancels or corrects."""
+    smart: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """Smart encoding as asked when drafted, so an approved draft is sent as it was previewed."""
+    decided_by: Mapped[str] = mapped_column(String(80), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reject_reason: Mapped[str] = mapped_column(Text, default="")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from audio.models import Recording
 from gateway import audit
 from gateway.accounts import Actor
-from gateway.alert_models import Alert, AlertChannel
+from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from gateway.worker import WorkerHeartbeat
@@ -116,6 +116,7 @@ def create_alert(
         except ComposeError as exc:
             raise AlertError(str(exc)) from None
 
+    draft = settings.alerts.approvals_required > 0
     alert = Alert(
         text=request.text,
         regions=request.regions,
@@ -123,33 +124,27 @@ def create_alert(
         audio_recording_id=request.audio_recording_id,
         created_at=now,
         created_by=actor.name,
+        created_by_id=actor.id,
+        smart=smart,
+        status=AlertStatus.DRAFT if draft else AlertStatus.SENT,
+        kind=AlertKind.ALERT,
     )
     session.add(alert)
     session.flush()
-    if segments is not None:
-        people = subscribers.recipients(session, request.regions)
-        _queue_bulk(session, alert, [p.phone for p in people], segments, now)
-        alert.recipients = len(people)
-    if AlertChannel.AIR in request.channels:
-        session.add(
-            PlayoutCommand(
-                kind=CommandKind.PREEMPT.value,
-                payload={
-                    "alert_id": alert.id,
-                    "recording_id": request.audio_recording_id,
-                    "text": request.text,
-                    "voice": settings.alerts.tts_voice,
-                    "repeats": settings.alerts.repeats,
-                },
-                created_at=now,
-            )
+    if draft:
+        audit.record_by(
+            session,
+            actor,
+            action="alert.draft",
+            target=f"alert {alert.id}",
+            details={"regions": request.regions, "channels": alert.channels},
         )
-    audit.record(
+        return alert
+    dispatch(session, alert, settings=settings, now=now, segments=segments)
+    audit.record_by(
         session,
+        actor,
         action="alert.send",
-        actor_id=actor.id,
-        actor_name=actor.name,
-        address=actor.address,
         target=f"alert {alert.id}",
         details={
             "regions": request.regions,
@@ -160,14 +155,54 @@ def create_alert(
     return alert
 
 
-def _queue_bulk(
+def dispatch(
+    session: Session,
+    alert: Alert,
+    *,
+    settings: Settings,
+    now: datetime,
+    segments: Composition | None = None,
+) -> None:
+    """Queue the alert's SMS to the regions' subscribers as they are now, and its air command.
+
+    Called when the alert is made (one-person station) or when its draft is approved."""
+    if AlertChannel.SMS.value in alert.channels:
+        if segments is None:
+            try:
+                segments = compose(alert.text, settings=settings.smpp, smart=alert.smart)
+            except ComposeError as exc:
+                raise AlertError(str(exc)) from None
+        people = subscribers.recipients(session, alert.regions)
+        queue_bulk(session, alert, [p.phone for p in people], segments, now)
+        alert.recipients = len(people)
+    if AlertChannel.AIR.value in alert.channels:
+        session.add(air_command(alert, settings=settings, now=now))
+
+
+def air_command(alert: Alert, *, settings: Settings, now: datetime) -> PlayoutCommand:
+    """The playout worker's order to interrupt the stream with this alert."""
+    return PlayoutCommand(
+        kind=CommandKind.PREEMPT.value,
+        payload={
+            "alert_id": alert.id,
+            "recording_id": alert.audio_recording_id,
+            "text": alert.text,
+            "voice": settings.alerts.tts_voice,
+            "repeats": settings.alerts.repeats,
+        },
+        created_at=now,
+    )
+
+
+def queue_bulk(
     session: Session,
     alert: Alert,
     phones: list[str],
     composed: Composition,
     now: datetime,
 ) -> None:
-    """Insert thousands of messages and segments with a few statements, not one per row."""
+    """Insert thousands of messages and segments with a few statements, not one per row; an
+    alert's fan-out, or the notices of its cancellation, in claim order BULK."""
     if not phones:
         return
     message_ids = session.scalars(
@@ -253,20 +288,34 @@ def alert_status(
     if AlertChannel.AIR.value in alert.channels:
         command = session.scalar(
             select(PlayoutCommand).where(
-                PlayoutCommand.payload["alert_id"].as_integer() == alert.id
+                PlayoutCommand.kind == CommandKind.PREEMPT.value,
+                PlayoutCommand.payload["alert_id"].as_integer() == alert.id,
             )
         )
         air_pending = command is not None and command.done_at is None
     sms_pending = sms["queued"] + sms["submitted"] > 0
-    status = "sending" if (sms_pending or air_pending) else "completed"
+    if alert.status == AlertStatus.SENT:
+        status = "sending" if (sms_pending or air_pending) else "completed"
+    else:
+        status = alert.status
     blocked = sms_blocked(session, settings, now=now) if sms["queued"] > 0 else None
+    followed_by = session.scalars(
+        select(Alert.id).where(Alert.references_id == alert.id).order_by(Alert.id)
+    ).all()
     return {
         "id": alert.id,
         "status": status,
+        "kind": alert.kind,
+        "references": alert.references_id,
+        "followed_by": list(followed_by),
         "text": alert.text,
         "regions": alert.regions,
         "channels": alert.channels,
         "created_at": alert.created_at.isoformat(),
+        "created_by": alert.created_by,
+        "decided_by": alert.decided_by or None,
+        "decided_at": alert.decided_at.isoformat() if alert.decided_at else None,
+        "reject_reason": alert.reject_reason or None,
         "sms": sms,
         "sms_blocked": blocked,
         "air": {"played_at": [moment.isoformat() for moment in played]},

@@ -7,7 +7,6 @@ running this are radio operators, not Python programmers.
 from __future__ import annotations
 
 import logging
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from gateway import accounts, migrate
 from gateway.accounts import AccountError
-from gateway.cli_support import app_database, fail
+from gateway.cli_support import app_database, fail, read_password
 from gateway.database import utcnow
 from gateway.first_run import announce_first_admin, bootstrap
 from gateway.roles import Role
@@ -50,15 +49,7 @@ def user_add(name: str, role: str, password_file: Path | None) -> None:
         parsed_role = Role.parse(role)
     except ValueError as exc:
         fail(str(exc), 2)
-    if password_file is not None:
-        try:
-            password = password_file.read_text(encoding="utf-8").splitlines()[0].strip()
-        except (OSError, UnicodeDecodeError, IndexError):
-            fail(f"cannot read a password from {password_file}", 2)
-    elif sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        fail("no terminal to ask for a password: use --password-file FILE", 2)
+    password = read_password(password_file, confirm=True)
     database = app_database()
     migrate.upgrade(database)
     try:
@@ -120,6 +111,7 @@ def token_create(name: str, role: str, owner: str | None, expires_in_days: int |
 
 
 def register_commands(app: Flask) -> None:
+    from gateway.alert_commands import alert_group
     from gateway.audio_commands import audio_group
     from gateway.commands import (
         doctor_command,
@@ -129,7 +121,7 @@ def register_commands(app: Flask) -> None:
         worker_command,
     )
     from gateway.playlist_commands import playlist_group
-    from gateway.sms_commands import alert_group, sms_group
+    from gateway.sms_commands import sms_group
     from gateway.transcription_commands import models_group, transcribe_command
 
     for command in (

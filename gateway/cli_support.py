@@ -4,6 +4,8 @@ gateway/cli.py and the command modules all import, so none of them imports anoth
 from __future__ import annotations
 
 import getpass
+import sys
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -33,3 +35,16 @@ def fail(message: str, status: int = 1) -> NoReturn:
 def cli_actor() -> Actor:
     """Who the audit log names for a change made from a shell."""
     return Actor(id=None, name=f"cli:{getpass.getuser()}")
+
+
+def read_password(password_file: Path | None, *, confirm: bool = False) -> str:
+    """The first line of `password_file`, or asked at the terminal; one-line error otherwise."""
+    if password_file is not None:
+        try:
+            return password_file.read_text(encoding="utf-8").splitlines()[0].strip()
+        except (OSError, UnicodeDecodeError, IndexError):
+            fail(f"cannot read a password from {password_file}", 2)
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=confirm)
+        return password
+    fail("no terminal to ask for a password: use --password-file FILE", 2)

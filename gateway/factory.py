@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from gateway.web import (
         access,
         admin,
-        alerts,
+        alert_decisions,
         api,
         auth,
         body_limit,
@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(subscribers.blueprint)
     app.register_blueprint(onair.blueprint)
-    app.register_blueprint(alerts.blueprint)
+    # The alerts screen, with the decision routes gateway.web.alert_decisions adds to it.
+    app.register_blueprint(alert_decisions.blueprint)
     app.register_blueprint(schedule.blueprint)
     app.register_blueprint(playlist_pages.blueprint)
     app.register_blueprint(library.blueprint)

@@ -201,10 +201,43 @@ class TranscriptionSettings(_Section):
     nice: int = Field(10, ge=0, le=19)
 
 
+def only_placeholders(value: str, allowed: dict[str, str]) -> str:
+    """`value`, if it names no placeholder outside `allowed`; a configured text is checked when
+    the configuration is read, not when the message it makes is needed."""
+    try:
+        value.format(**allowed)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ValueError(f"may only use the placeholders {', '.join(allowed)} ({exc})") from None
+    return value
+
+
+NOTICE_PLACEHOLDERS = {"station": "", "original": "", "text": ""}
+"""What a cancellation or correction SMS may name: the station, the start of the alert it
+withdraws, and (a correction) the corrected text."""
+
+
 class AlertSettings(_Section):
     attention_tone: int = Field(0, ge=0)
     tts_voice: str = "es-419"
     repeats: int = Field(2, ge=1, le=10)
+    approvals_required: int = Field(0, ge=0, le=1)
+    cancel_text_es: str = Field(
+        "{station}: alerta ANULADA, no la tomen en cuenta: {original}", min_length=1, max_length=500
+    )
+    cancel_text_en: str = Field(
+        "{station}: alert CANCELLED, please disregard it: {original}", min_length=1, max_length=500
+    )
+    correct_text_es: str = Field(
+        "{station}: CORRECCIÓN de la alerta anterior: {text}", min_length=1, max_length=500
+    )
+    correct_text_en: str = Field(
+        "{station}: CORRECTION to the previous alert: {text}", min_length=1, max_length=500
+    )
+
+    @field_validator("cancel_text_es", "cancel_text_en", "correct_text_es", "correct_text_en")
+    @classmethod
+    def _notice_placeholders(cls, value: str) -> str:
+        return only_placeholders(value, NOTICE_PLACEHOLDERS)
 
 
 MONITOR_PLACEHOLDERS = {"station": "", "since": "", "at": "", "duration": ""}
@@ -259,13 +292,7 @@ class MonitorSettings(_Section):
     @field_validator("station_id_text", "alert_text", "over_text")
     @classmethod
     def _known_placeholders(cls, value: str) -> str:
-        try:
-            value.format(**MONITOR_PLACEHOLDERS)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                f"may only use the placeholders {', '.join(MONITOR_PLACEHOLDERS)} ({exc})"
-            ) from None
-        return value
+        return only_placeholders(value, MONITOR_PLACEHOLDERS)
 
 
 class WebSettings(_Section):

@@ -1,4 +1,4 @@
-"""`altavoz sms send` and `altavoz alert send`: the same queue the panel and the API use.
+"""`altavoz sms send`: the same queue the panel and the API use.
 
 A message typed at the command line goes through the durable outbox like any other, so it is
 never lost. If an SMS worker is running (under `altavoz serve`) it carries the message; if
@@ -17,14 +17,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from gateway.alerts import (
-    AlertError,
-    AlertRequest,
-    create_alert,
-    reach_warnings,
-    unreached_regions,
-)
-from gateway.cli_support import app_database, app_settings, cli_actor, fail
+from gateway.cli_support import app_database, app_settings, fail
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.worker import live_heartbeats
@@ -106,50 +99,6 @@ def sms_send(to: str, text: str, smart: bool | None, no_wait: bool) -> None:
     if SegmentState.FAILED in states or SegmentState.EXPIRED in states:
         fail(f"message {message_id} failed: {'; '.join(sorted(set(errors)))}")
     click.echo(f"{what} submitted to the SMSC")
-
-
-@click.group("alert")
-def alert_group() -> None:
-    """Urgent alerts by SMS and on air."""
-
-
-@alert_group.command("send")
-@click.option("--text", required=True, help="the alert")
-@click.option("--region", "regions", multiple=True, help="a region to alert ('*' for all)")
-@click.option("--air", is_flag=True, help="interrupt the stream to read it on air")
-@click.option("--sms", "by_sms", is_flag=True, help="send it by SMS to the regions' subscribers")
-@with_appcontext
-def alert_send(text: str, regions: tuple[str, ...], air: bool, by_sms: bool) -> None:
-    """Send an urgent alert (both channels when neither --air nor --sms is given)."""
-    settings = app_settings()
-    database = app_database()
-    channels = [name for name, wanted in (("sms", by_sms), ("air", air)) if wanted] or [
-        "sms",
-        "air",
-    ]
-    try:
-        request = AlertRequest.from_json(
-            {"text": text, "regions": list(regions), "channels": channels}
-        )
-    except AlertError as exc:
-        fail(str(exc))
-    with database.session() as session:
-        try:
-            alert = create_alert(
-                session, request, settings=settings, actor=cli_actor(), now=utcnow()
-            )
-        except AlertError as exc:
-            session.rollback()
-            fail(str(exc))
-        alert_id, recipients = alert.id, alert.recipients
-        warnings = reach_warnings(unreached_regions(session, alert))
-    if "sms" in channels:
-        done = compose(request.text, settings=settings.smpp).summary
-        if done:
-            click.echo(done)
-    click.echo(f"alert {alert_id}: {recipients} SMS recipient(s), channels {', '.join(channels)}")
-    for warning in warnings:
-        click.echo(f"altavoz: warning: {warning}", err=True)
 
 
 def _deliver(settings: Settings, database: Database, message_id: int) -> str | None:

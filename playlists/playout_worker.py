@@ -343,15 +343,18 @@ class PlayoutWorker(Worker):
         self.engine.preempt(self._register(planned, command_id=command.id))
 
     def _skip(self, session: Session, command: PlayoutCommand) -> None:
-        """The air monitor heard this item silent: cut it, if it is still the one on air."""
+        """Cut an item if it is still on air: one the air monitor heard silent (`entry_id`), or
+        a cancelled alert (`alert_id`)."""
         assert self.engine is not None
         payload = command.payload or {}
         entry_id = payload.get("entry_id")
+        alert_id = payload.get("alert_id")
         with self._lock:
             on_air = [
                 key
                 for key, aired in self._aired.items()
-                if entry_id is not None and aired.entry_id == entry_id
+                if (entry_id is not None and aired.entry_id == entry_id)
+                or (alert_id is not None and aired.planned.alert_id == alert_id)
             ]
         command.done_at = utcnow()
         command.result = "cut" if on_air else "no longer on air"

@@ -31,6 +31,8 @@ class SegmentState(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    """Never handed to an SMSC: its alert was cancelled or corrected while it waited."""
 
 
 class SegmentPriority(IntEnum):
@@ -46,7 +48,9 @@ class SegmentPriority(IntEnum):
     BULK = 2
 
 
-FINAL_STATES = frozenset({SegmentState.DELIVERED, SegmentState.FAILED, SegmentState.EXPIRED})
+FINAL_STATES = frozenset(
+    {SegmentState.DELIVERED, SegmentState.FAILED, SegmentState.EXPIRED, SegmentState.WITHDRAWN}
+)
 
 
 class Subscriber(Base):

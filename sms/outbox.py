@@ -185,6 +185,31 @@ def withdraw_unsent(session: Session, *, message_id: int, reason: str, now: date
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def withdraw_queued(session: Session, *, message_ids: Sequence[int], now: datetime) -> int:
+    """Withdraw every segment of these messages still waiting in the queue (their alert was
+    cancelled). Only QUEUED rows change, and a claim changes only QUEUED rows, in one
+    statement each: whichever commits first wins a row, so no segment is both withdrawn and
+    handed to an SMSC. What a worker already holds (SUBMITTING) goes out as sent."""
+    withdrawn = 0
+    for start in range(0, len(message_ids), IN_CHUNK):
+        result = session.execute(
+            update(OutboundSegment)
+            .where(
+                OutboundSegment.message_id.in_(message_ids[start : start + IN_CHUNK]),
+                OutboundSegment.state == SegmentState.QUEUED,
+            )
+            .values(
+                state=SegmentState.WITHDRAWN,
+                error="withdrawn: the alert was cancelled",
+                done_at=now,
+                claimed_by="",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        withdrawn += int(getattr(result, "rowcount", 0) or 0)
+    return withdrawn
+
+
 def release_claims(session: Session, *, worker: str) -> int:
     """Return everything this worker claimed but never saw answered (crash, drop) to the queue."""
     result = session.execute(
@@ -311,8 +336,10 @@ def record_outcomes(
 
 def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[str, int]:
     """Messages per state: a message counts as failed if a segment failed, else as expired if
-    one expired (no receipt in time), else as its least advanced segment."""
+    one expired (no receipt in time), else as its least advanced segment that was not
+    withdrawn; as withdrawn only when every segment was (nothing of it left)."""
     rank = case(
+        (OutboundSegment.state == SegmentState.WITHDRAWN, 7),
         (OutboundSegment.state == SegmentState.FAILED, 6),
         (OutboundSegment.state == SegmentState.EXPIRED, 5),
         (OutboundSegment.state == SegmentState.QUEUED, 1),
@@ -322,7 +349,7 @@ def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[st
     )
     per_message = select(
         OutboundSegment.message_id.label("message_id"),
-        func.max(case((rank >= 5, rank), else_=0)).label("bad"),
+        func.max(case(((rank >= 5) & (rank <= 6), rank), else_=0)).label("bad"),
         func.min(rank).label("worst"),
     ).group_by(OutboundSegment.message_id)
     if alert_id is not None:
@@ -330,8 +357,17 @@ def counts_by_state(session: Session, *, alert_id: int | None = None) -> dict[st
             OutboundMessage, OutboundMessage.id == OutboundSegment.message_id
         ).where(OutboundMessage.alert_id == alert_id)
     sub = per_message.subquery()
-    names = {1: "queued", 2: "queued", 3: "submitted", 4: "delivered", 5: "expired", 6: "failed"}
+    names = {
+        1: "queued",
+        2: "queued",
+        3: "submitted",
+        4: "delivered",
+        5: "expired",
+        6: "failed",
+        7: "withdrawn",
+    }
     counts = {"queued": 0, "submitted": 0, "delivered": 0, "failed": 0, "expired": 0}
+    counts["withdrawn"] = 0
     for bad, worst, number in session.execute(
         select(sub.c.bad, sub.c.worst, func.count()).group_by(sub.c.bad, sub.c.worst)
     ):

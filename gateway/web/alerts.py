@@ -19,7 +19,8 @@ from werkzeug.exceptions import NotFound
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from gateway.alert_models import Alert
+from gateway.alert_approval import MAX_REASON_CHARS, Refusal, refusal
+from gateway.alert_models import Alert, AlertStatus
 from gateway.alerts import (
     MAX_ALERT_CHARS,
     AlertError,
@@ -30,7 +31,15 @@ from gateway.alerts import (
 )
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
-from gateway.web.access import current_actor, db_session, personal_data, requires, settings
+from gateway.web.access import (
+    current_actor,
+    current_role,
+    db_session,
+    personal_data,
+    requires,
+    settings,
+)
+from gateway.web.forms import TickToConfirmForm
 from sms import smart_encoding
 from sms.compose import preview
 from sms.models import InboundMessage, LinkStatus, Subscriber
@@ -44,6 +53,17 @@ SMS_OFF_NOTE = _l(
 )
 
 
+REFUSALS = {
+    Refusal.NOT_A_DRAFT: _l("Only a draft can be approved or rejected."),
+    Refusal.ROLE: _l("Only an admin or an operator may approve or reject an alert."),
+    Refusal.NO_ACCOUNT: _l("Approving needs an account."),
+    Refusal.OWN_DRAFT: _l(
+        "You drafted this alert: another admin or operator must approve or reject it."
+    ),
+}
+"""Why the decision was refused, in the panel's language."""
+
+
 class AlertForm(FlaskForm):
     text = TextAreaField(_l("Alert text"), validators=[DataRequired(), Length(max=MAX_ALERT_CHARS)])
     regions = SelectMultipleField(_l("Regions"), choices=[], validate_choice=False)
@@ -52,6 +72,19 @@ class AlertForm(FlaskForm):
     air = BooleanField(_l("On air"), default=True)
     smart = BooleanField(_l("Replace accents so each SMS holds more text"), default=True)
     confirm = BooleanField(_l("I have checked this alert and want to send it now"))
+
+
+class RejectForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for rejecting"), validators=[DataRequired(), Length(max=MAX_REASON_CHARS)]
+    )
+
+
+class CorrectForm(FlaskForm):
+    text = TextAreaField(
+        _l("Corrected text"), validators=[DataRequired(), Length(max=MAX_ALERT_CHARS)]
+    )
+    confirm = BooleanField(_l("Sure"), validators=[DataRequired(_l("Tick the box to confirm."))])
 
 
 def _regions() -> list[tuple[str, int]]:
@@ -71,10 +104,17 @@ def _page(form: AlertForm) -> str:
         (region, f"{region} ({count})") for region, count in regions
     ]
     alerts = list(db.scalars(select(Alert).order_by(Alert.created_at.desc()).limit(RECENT)))
+    drafts = list(
+        db.scalars(
+            select(Alert).where(Alert.status == AlertStatus.DRAFT).order_by(Alert.created_at)
+        )
+    )
     return render_template(
         "alerts/index.html",
         form=form,
         alerts=[alert_status(db, alert, settings=settings(), now=utcnow()) for alert in alerts],
+        drafts=drafts,
+        approvals_required=settings().alerts.approvals_required,
         links=list(db.scalars(select(LinkStatus).order_by(LinkStatus.worker))),
         smpp=settings().smpp,
         sms_off_note=SMS_OFF_NOTE,
@@ -124,7 +164,16 @@ def send() -> ResponseReturnValue:
         return _page(form), 422
     unreached = unreached_regions(db, alert)
     db.commit()
-    flash(_("Alert %(id)d sent to %(n)d recipients.", id=alert.id, n=alert.recipients))
+    if alert.status == AlertStatus.DRAFT:
+        flash(
+            _(
+                "Alert %(id)d saved as a draft: nothing goes out until another admin or "
+                "operator approves it.",
+                id=alert.id,
+            )
+        )
+    else:
+        flash(_("Alert %(id)d sent to %(n)d recipients.", id=alert.id, n=alert.recipients))
     if unreached:
         flash(
             _(
@@ -176,7 +225,18 @@ def detail(alert_id: int) -> ResponseReturnValue:
     if alert is None:
         raise NotFound()
     status = alert_status(db, alert, settings=settings(), now=utcnow())
-    return render_template("alerts/detail.html", alert=status)
+    role = current_role()
+    return render_template(
+        "alerts/detail.html",
+        alert=status,
+        refusal=refusal(alert, actor_id=current_actor().id, role=role),
+        refusals=REFUSALS,
+        staff=role in STAFF,
+        confirm=TickToConfirmForm(),
+        reject_form=RejectForm(),
+        correct_form=CorrectForm(),
+        original=db.get(Alert, alert.references_id) if alert.references_id else None,
+    )
 
 
 @blueprint.get("/inbound")

@@ -51,6 +51,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("GET", "/alerts/preview"): STAFF,
     ("GET", "/alerts/inbound"): STAFF,
     ("GET", "/alerts/<int:alert_id>"): EVERY_ROLE,
+    ("POST", "/alerts/<int:alert_id>/approve"): STAFF,
+    ("POST", "/alerts/<int:alert_id>/reject"): STAFF,
+    ("POST", "/alerts/<int:alert_id>/cancel"): STAFF,
+    ("POST", "/alerts/<int:alert_id>/correct"): STAFF,
     ("GET", "/library/"): EVERY_ROLE,
     ("POST", "/library/upload"): STAFF,
     ("GET", "/library/<int:recording_id>"): EVERY_ROLE,
@@ -112,6 +116,10 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/subscribers"): STAFF,
     ("POST", "/api/v1/alerts"): STAFF,
     ("GET", "/api/v1/alerts/<int:alert_id>"): EVERY_ROLE,
+    ("POST", "/api/v1/alerts/<int:alert_id>/approve"): STAFF,
+    ("POST", "/api/v1/alerts/<int:alert_id>/reject"): STAFF,
+    ("POST", "/api/v1/alerts/<int:alert_id>/cancel"): STAFF,
+    ("POST", "/api/v1/alerts/<int:alert_id>/correct"): STAFF,
 }
 
 PERSONAL_DATA = {

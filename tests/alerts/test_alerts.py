@@ -222,9 +222,10 @@ def test_segments_whose_receipt_never_came_show_as_expired_in_the_api_and_the_pa
         "delivered": 0,
         "failed": 0,
         "expired": 2,
+        "withdrawn": 0,
     }
     logged_in(Role.OPERATOR)
     page = client.get(f"/alerts/{alert_id}").get_data(as_text=True)  # the panel speaks Spanish
-    assert "<th>caducado</th>" in page and "<td>0</td><td>0</td><td>2</td></tr>" in page
+    assert "<th>caducado</th>" in page and "<td>0</td><td>0</td><td>2</td><td>0</td></tr>" in page
     listing = client.get("/alerts/").get_data(as_text=True)
     assert "<th>Caducados</th>" in listing and "<td>0</td><td>2</td><td>completada</td>" in listing

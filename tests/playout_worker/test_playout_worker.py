@@ -127,3 +127,45 @@ def test_a_corrupt_file_in_the_playlist_is_skipped_with_a_log_line_and_the_strea
     )
     skipped = [e for e in log(database) if e.recording_id == broken]
     assert skipped and all(e.status == "skipped" and e.detail for e in skipped)
+
+
+def test_a_cancelled_alert_on_air_is_cut_and_the_programme_resumes(
+    station: tuple[Settings, Database], run_worker: Callable[[], Running], tones: Tones
+) -> None:
+    settings, database = station
+    long = add_recording(settings, database, tones.tone(440, 10.0), "testimonio", duration=10.0)
+    alert_audio = add_recording(
+        settings, database, tones.tone(1500, 8.0), "alerta", kind="alert", duration=8.0
+    )
+    add_playlist(database, "Relleno", [long], fallback=True)
+    run_worker()
+    wait_until(lambda: any(e.status == "playing" for e in log(database)), timeout_s=20, what="air")
+    with database.session() as session:
+        session.add(
+            PlayoutCommand(
+                kind=CommandKind.PREEMPT.value,
+                payload={"alert_id": 9, "recording_id": alert_audio, "text": "A", "repeats": 1},
+            )
+        )
+    wait_until(
+        lambda: any(e.reason == "alert" and e.status == "playing" for e in log(database)),
+        timeout_s=30,
+        what="the alert on air",
+    )
+    with database.session() as session:
+        session.add(
+            PlayoutCommand(
+                kind=CommandKind.SKIP.value, payload={"alert_id": 9, "detail": "alert cancelled"}
+            )
+        )
+    wait_until(
+        lambda: any(e.reason == "alert" and e.status == "cut" for e in log(database)),
+        timeout_s=10,
+        what="the alert cut",
+    )
+    alert_entry = next(e for e in log(database) if e.reason == "alert")
+    assert alert_entry.ended_at is not None
+    assert (alert_entry.ended_at - alert_entry.started_at).total_seconds() < 7.0
+    wait_until(
+        lambda: sum(e.recording_id == long for e in log(database)) >= 2, timeout_s=10, what="resume"
+    )

@@ -130,7 +130,28 @@ def test_counts_take_a_message_as_its_least_advanced_segment(database: Database)
             now=NOW,
         )
         counts = outbox.counts_by_state(session, alert_id=7)
-    assert counts == {"queued": 0, "submitted": 1, "delivered": 0, "failed": 1, "expired": 0}
+    assert counts == {
+        "queued": 0,
+        "submitted": 1,
+        "delivered": 0,
+        "failed": 1,
+        "expired": 0,
+        "withdrawn": 0,
+    }
+
+
+def test_withdrawing_takes_only_what_no_worker_has_claimed(database: Database) -> None:
+    ids = [queue(database, f"+5025555000{n}", TWO, alert_id=7) for n in range(3)]
+    with database.session() as session:
+        claimed = outbox.claim(session, worker="w", limit=3, now=NOW)
+        withdrawn = outbox.withdraw_queued(session, message_ids=ids, now=NOW)
+        rows = session.execute(select(OutboundSegment.id, OutboundSegment.state))
+        states = {segment_id: state for segment_id, state in rows}
+        counts = outbox.counts_by_state(session, alert_id=7)
+    assert withdrawn == 3 and all(states[s.id] == "submitting" for s in claimed)
+    assert sorted(states.values()).count("withdrawn") == 3
+    # the message whose first segment was claimed still counts as on its way, not withdrawn
+    assert counts["queued"] == 2 and counts["withdrawn"] == 1
 
 
 def test_opted_out_numbers_are_never_queued(database: Database) -> None:

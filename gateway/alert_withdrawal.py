@@ -1,0 +1,283 @@
+"""Cancel or correct an alert after it was sent.
+
+What has not reached an SMSC yet is withdrawn (`sms.outbox.withdraw_queued`, atomic against
+the SMS worker's claim); everyone it may have reached (submitted, delivered, or in a worker's
+hands at that moment) gets a short notice in their language; its air command is dropped if it
+has not aired yet, or cut if it is on air. A correction also sends its text, as the alert
+itself, to those whose copy was withdrawn, and airs it. The cancellation or correction is an
+alert of its own (`kind`, `references`), so it is audited, followed and, later, mapped to a
+CAP Update or Cancel. A correction is new content: with the two-person rule on it waits for
+approval like any alert; a cancellation only stops things, so one person may do it at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from gateway import audit
+from gateway.accounts import Actor
+from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus
+from gateway.alerts import MAX_ALERT_CHARS, AlertError, air_command, queue_bulk
+from gateway.plain_text import plain_text
+from gateway.settings import Settings
+from playlists.models import CommandKind, PlayoutCommand
+from sms import outbox
+from sms.compose import ComposeError, Composition, compose
+from sms.models import OutboundMessage, OutboundSegment, SegmentState, Subscriber
+
+REACHED = (
+    SegmentState.SUBMITTING,
+    SegmentState.SUBMITTED,
+    SegmentState.DELIVERED,
+    SegmentState.EXPIRED,
+)
+"""Segment states that mean the person may have the alert: handed to (or held for) an SMSC."""
+NOTICE_LANGUAGES = ("es", "en")
+"""Languages with built-in notice wording; every other subscriber gets the Spanish one."""
+EXCERPT_CHARS = 60
+
+
+class AlertStateError(AlertError):
+    """The alert is not in a state where this can be done (a 409, not bad input)."""
+
+
+def _withdrawable(original: Alert) -> None:
+    if original.kind == AlertKind.CANCEL:
+        raise AlertStateError(f"alert {original.id} is a cancellation; it cannot be withdrawn")
+    if original.status == AlertStatus.DRAFT:
+        raise AlertStateError(f"alert {original.id} is a draft, nothing was sent: reject it")
+    if original.status != AlertStatus.SENT:
+        raise AlertStateError(f"alert {original.id} was already {original.status}")
+
+
+def cancel_alert(
+    session: Session, original: Alert, *, settings: Settings, actor: Actor, now: datetime
+) -> Alert:
+    _withdrawable(original)
+    record = _record(original, AlertKind.CANCEL, "", actor=actor, now=now, draft=False)
+    record.text = _notice_text(settings, "es", original, record)
+    session.add(record)
+    session.flush()
+    details = carry_out(session, record, settings=settings, now=now)
+    audit.record_by(
+        session, actor, action="alert.cancel", target=f"alert {original.id}", details=details
+    )
+    return record
+
+
+def correct_alert(
+    session: Session,
+    original: Alert,
+    text: str,
+    *,
+    settings: Settings,
+    actor: Actor,
+    now: datetime,
+) -> Alert:
+    _withdrawable(original)
+    text = plain_text(
+        text, what="'text'", max_chars=MAX_ALERT_CHARS, multiline=True, error=AlertError
+    )
+    draft = settings.alerts.approvals_required > 0
+    record = _record(original, AlertKind.CORRECTION, text, actor=actor, now=now, draft=draft)
+    for language in NOTICE_LANGUAGES:
+        _compose_notice(settings, language, original, record)
+    session.add(record)
+    session.flush()
+    if draft:
+        audit.record_by(
+            session,
+            actor,
+            action="alert.draft",
+            target=f"alert {record.id}",
+            details={"corrects": original.id},
+        )
+        return record
+    details = carry_out(session, record, settings=settings, now=now)
+    audit.record_by(
+        session, actor, action="alert.correct", target=f"alert {original.id}", details=details
+    )
+    return record
+
+
+def _record(
+    original: Alert, kind: AlertKind, text: str, *, actor: Actor, now: datetime, draft: bool
+) -> Alert:
+    return Alert(
+        text=text,
+        regions=list(original.regions),
+        channels=list(original.channels),
+        created_at=now,
+        created_by=actor.name,
+        created_by_id=actor.id,
+        status=AlertStatus.DRAFT if draft else AlertStatus.SENT,
+        kind=kind,
+        references_id=original.id,
+    )
+
+
+def carry_out(
+    session: Session, record: Alert, *, settings: Settings, now: datetime
+) -> dict[str, Any]:
+    """Withdraw, notify and stop the air for a cancellation or correction that goes out now."""
+    original = session.get(Alert, record.references_id) if record.references_id else None
+    if original is None:
+        raise AlertStateError(f"the alert that {record.kind} {record.id} refers to is gone")
+    _withdrawable(original)
+    message_ids = list(
+        session.scalars(select(OutboundMessage.id).where(OutboundMessage.alert_id == original.id))
+    )
+    withdrawn = outbox.withdraw_queued(session, message_ids=message_ids, now=now)
+    reached = _reached(session, original)
+    notified = _notify(session, record, original, reached, settings=settings, now=now)
+    resent = 0
+    if record.kind == AlertKind.CORRECTION:
+        resent = _send_corrected(session, record, original, reached, settings=settings, now=now)
+    record.recipients = notified + resent
+    air = _stop_air(session, original, now=now)
+    if record.kind == AlertKind.CORRECTION and AlertChannel.AIR.value in record.channels:
+        session.add(air_command(record, settings=settings, now=now))
+    original.status = (
+        AlertStatus.CORRECTED if record.kind == AlertKind.CORRECTION else AlertStatus.CANCELLED
+    )
+    return {
+        "record": record.id,
+        "withdrawn": withdrawn,
+        "notified": notified,
+        "resent": resent,
+        "air": air,
+    }
+
+
+def _reached(session: Session, original: Alert) -> set[str]:
+    """Numbers the original may have reached: a segment handed to (or held for) an SMSC."""
+    return set(
+        session.scalars(
+            select(OutboundMessage.destination)
+            .join(OutboundSegment, OutboundSegment.message_id == OutboundMessage.id)
+            .where(
+                OutboundMessage.alert_id == original.id,
+                OutboundSegment.state.in_([state.value for state in REACHED]),
+            )
+        )
+    )
+
+
+def _wanting_sms(session: Session, phones: set[str]) -> dict[str, str]:
+    """Of these numbers, those that have not opted out since, with their language."""
+    known = {
+        phone: (language, opted_in)
+        for phone, language, opted_in in session.execute(
+            select(Subscriber.phone, Subscriber.language, Subscriber.opted_in).where(
+                Subscriber.phone.in_(phones)
+            )
+        )
+    }
+    wanting = {}
+    for phone in sorted(phones):
+        language, opted_in = known.get(phone, ("es", True))
+        if opted_in:
+            wanting[phone] = language
+    return wanting
+
+
+def _notify(
+    session: Session,
+    record: Alert,
+    original: Alert,
+    reached: set[str],
+    *,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Queue the notice, in their language, to everyone the original may have reached."""
+    by_language: dict[str, list[str]] = {}
+    for phone, language in _wanting_sms(session, reached).items():
+        notice = language if language in NOTICE_LANGUAGES else "es"
+        by_language.setdefault(notice, []).append(phone)
+    for language, phones in by_language.items():
+        queue_bulk(
+            session, record, phones, _compose_notice(settings, language, original, record), now
+        )
+    return sum(len(phones) for phones in by_language.values())
+
+
+def _send_corrected(
+    session: Session,
+    record: Alert,
+    original: Alert,
+    reached: set[str],
+    *,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Those whose copy was withdrawn still need the alert: they get the corrected text."""
+    addressed = set(
+        session.scalars(
+            select(OutboundMessage.destination).where(OutboundMessage.alert_id == original.id)
+        )
+    )
+    phones = list(_wanting_sms(session, addressed - reached))
+    if phones:
+        try:
+            composed = compose(record.text, settings=settings.smpp, smart=original.smart)
+        except ComposeError as exc:
+            raise AlertError(str(exc)) from None
+        queue_bulk(session, record, phones, composed, now)
+    return len(phones)
+
+
+def _notice_text(settings: Settings, language: str, original: Alert, record: Alert) -> str:
+    wording = getattr(
+        settings.alerts,
+        f"{'correct' if record.kind == AlertKind.CORRECTION else 'cancel'}_text_{language}",
+    )
+    excerpt = (
+        original.text
+        if len(original.text) <= EXCERPT_CHARS
+        else (original.text[: EXCERPT_CHARS - 1].rstrip() + "…")
+    )
+    return str(wording).format(station=settings.station.name, original=excerpt, text=record.text)
+
+
+def _compose_notice(
+    settings: Settings, language: str, original: Alert, record: Alert
+) -> Composition:
+    try:
+        return compose(_notice_text(settings, language, original, record), settings=settings.smpp)
+    except ComposeError as exc:
+        raise AlertError(f"the {language} notice cannot be sent: {exc}") from None
+
+
+def _stop_air(session: Session, original: Alert, *, now: datetime) -> str:
+    """Drop the alert's air commands not taken yet; ask the playout worker to cut one taken."""
+    commands = session.scalars(
+        select(PlayoutCommand).where(
+            PlayoutCommand.kind == CommandKind.PREEMPT.value,
+            PlayoutCommand.payload["alert_id"].as_integer() == original.id,
+            PlayoutCommand.done_at.is_(None),
+        )
+    ).all()
+    outcome = "nothing on air"
+    for command in commands:
+        dropped = session.execute(
+            update(PlayoutCommand)
+            .where(PlayoutCommand.id == command.id, PlayoutCommand.taken_at.is_(None))
+            .values(taken_at=now, done_at=now, result="withdrawn: the alert was cancelled")
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(dropped, "rowcount", 0):
+            outcome = "withdrawn before airing"
+            continue
+        session.add(
+            PlayoutCommand(
+                kind=CommandKind.SKIP.value,
+                payload={"alert_id": original.id, "detail": "alert cancelled"},
+                created_at=now,
+            )
+        )
+        outcome = "cut on air"
+    return outcome
