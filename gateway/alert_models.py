@@ -16,6 +16,20 @@ class AlertChannel(StrEnum):
     AIR = "air"
 
 
+class AlertStatus(StrEnum):
+    """Where an alert stands, as its summary says (codes the panel words)."""
+
+    SENDING = "sending"
+    COMPLETED = "completed"
+
+
+class SmsBlocked(StrEnum):
+    """Why an alert's queued SMS cannot go out now."""
+
+    SMS_OFF = "sms_off"
+    NO_SMS_WORKER = "no_sms_worker"
+
+
 class Alert(Base):
     __tablename__ = "alerts"
 

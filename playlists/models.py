@@ -40,6 +40,24 @@ class AsRunStatus(StrEnum):
     """A dead-air incident: nothing was heard from the stream between start and end."""
 
 
+class AsRunDetail(StrEnum):
+    """Why an item ended or started as it did, stored as codes (gateway/codes.py) in the
+    as-run detail for the panel to word; errors from libVLC or a file stay as their text."""
+
+    CUT_AT = "cut_at"
+    """The item reached the end its slot or alert set."""
+    SLOT_START = "slot_start"
+    PREEMPTED = "preempted"
+    CUT_NOW = "cut_now"
+    LATE = "late"
+    """Started `seconds` late."""
+    NOTHING_TO_AIR = "nothing_to_air"
+    WORKER_STOPPED = "worker_stopped"
+    WORKER_RESTARTED = "worker_restarted"
+    SKIPPED_BY_MONITOR = "skipped_by_monitor"
+    """The air monitor heard `seconds` of silence and skipped the item."""
+
+
 class CommandKind(StrEnum):
     PREEMPT = "preempt"
     SKIP = "skip"

@@ -53,7 +53,6 @@ def index() -> ResponseReturnValue:
     return render_template(
         "onair/index.html",
         coming=coming_up(db, now),
-        zone=settings().station.zone,
         current=current,
         elapsed=elapsed,
         remaining=remaining,

@@ -131,7 +131,7 @@ def test_a_long_silence_inside_a_recording_is_skipped_after_silence_s(
 
     line = next(e for e in as_run(database) if e.recording_id == hole)
     assert line.status == "cut"
-    assert line.detail == "skipped by the air monitor after 2 s of silence"
+    assert line.detail == "skipped_by_monitor?seconds=2"
     (skip,) = commands(database, CommandKind.SKIP)
     assert skip.payload["entry_id"] == line.id and skip.result == "cut"
     assert commands(database, CommandKind.RESTART_SOURCE) == []
