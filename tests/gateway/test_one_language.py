@@ -8,8 +8,9 @@ The pages come from the app's URL map, so a page added later is walked too.
 from __future__ import annotations
 
 import calendar
+import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from html.parser import HTMLParser
@@ -20,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from audio.errors import Problem as AudioProblem
 from audio.models import (
     FailureReason,
     Moderation,
@@ -30,6 +32,7 @@ from audio.models import (
     VoiceMessage,
 )
 from gateway import accounts, migrate
+from gateway.accounts import User
 from gateway.alert_models import Alert, AlertChannel, AlertStatus, SmsBlocked
 from gateway.codes import coded
 from gateway.database import Database, utcnow
@@ -53,7 +56,7 @@ from sms.link_events import LinkState
 from sms.models import LinkStatus, SegmentState, Subscriber
 from sms.subscribers import ConsentChannel, Problem
 from tests.conftest import station_settings
-from tests.support import PASSWORD, log_in, recording_sha
+from tests.support import PASSWORD, csrf_token, log_in, recording_sha
 
 ZONE = ZoneInfo("America/Guatemala")
 """UTC−6 all year: 09:17 there is 15:17 UTC, whatever the day."""
@@ -112,10 +115,39 @@ SPANISH = [
 def test_every_code_the_code_can_store_has_words_in_the_labels_mapping() -> None:
     from gateway.web.labels import LABELS
     from gateway.web.subscribers import PROBLEM_TEXT
+    from gateway.web.uploads import REFUSAL_TEXT
 
     missing = [f"{s.__name__}.{m.name}" for s in CODE_SETS for m in s if m.value not in LABELS]
     assert missing == []
     assert sorted(set(Problem) - PROBLEM_TEXT.keys()) == []
+    assert sorted(set(AudioProblem) - REFUSAL_TEXT.keys()) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "said", "not_said"),
+    [("es", "no es audio", "not audio"), ("en", "not audio", "no es audio")],
+)
+def test_a_refused_upload_says_why_in_the_readers_language(
+    client: FlaskClient,
+    logged_in: Callable[[Role], User],
+    language: str,
+    said: str,
+    not_said: str,
+) -> None:
+    logged_in(Role.MODERATOR)
+    client.get(f"/lang/{language}")
+    refused = client.post(
+        "/voice/upload",
+        data={
+            "csrf_token": csrf_token(client, "/voice/"),
+            "language": "es",
+            "file": (io.BytesIO(b"hola" * 200), "a.wav"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 400
+    text = visible_text(refused.get_data(as_text=True))
+    assert said in text and not_said not in text
 
 
 def test_a_coded_value_is_worded_with_its_parameters_in_the_readers_language(app: Flask) -> None:
