@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.codes import coded
+from gateway.codes import PARTS, coded
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.staff_sms import format_duration, tell_staff
@@ -154,9 +154,10 @@ class MonitorWorker(Worker):
     def _restart(self, session: Session, action: Action, wall: datetime) -> None:
         """Ask for a restart (one waiting at a time: a playout worker that is down gets a fresh
         connection anyway) and, on a station without a fallback, for the station ID."""
-        detail = (
-            f"restarted by the air monitor: stream {action.heard.value} "
-            f"for {format_duration(action.dead_for_s)}"
+        detail = coded(
+            AsRunDetail.RESTARTED_BY_MONITOR,
+            heard=action.heard.value,
+            seconds=round(action.dead_for_s),
         )
         log.warning("dead air: %s", detail)
         if not _waiting(session, CommandKind.RESTART_SOURCE):
@@ -184,7 +185,10 @@ class MonitorWorker(Worker):
         told = tell_staff(session, self.settings, monitor.alert_text, since=since, at=wall)
         log.error("dead air (%s) since %s: %s", action.heard.value, since.isoformat(), told)
         entry = asrun.dead_air(
-            session, since=since, until=wall, detail=f"stream {action.heard.value}; {told}"
+            session,
+            since=since,
+            until=wall,
+            detail=PARTS.join([coded(AsRunDetail.STREAM_HEARD, heard=action.heard.value), told]),
         )
         self.incident_id = entry.id
 
@@ -198,8 +202,9 @@ class MonitorWorker(Worker):
         )
         log.warning("sound is back after %s: %s", format_duration(action.dead_for_s), told)
         if entry is not None:
-            over = f"over after {format_duration(action.dead_for_s)}; {told}"
-            asrun.dead_air_goes_on(session, entry.id, until=until, detail=f"{entry.detail}; {over}")
+            over = coded(AsRunDetail.DEAD_AIR_OVER, seconds=round(action.dead_for_s))
+            detail = PARTS.join([entry.detail, over, told])
+            asrun.dead_air_goes_on(session, entry.id, until=until, detail=detail)
 
     def _write_heard(self, session: Session, now: float, wall: datetime, *, changed: bool) -> None:
         heard = self.watch.heard

@@ -56,6 +56,16 @@ class AsRunDetail(StrEnum):
     WORKER_RESTARTED = "worker_restarted"
     SKIPPED_BY_MONITOR = "skipped_by_monitor"
     """The air monitor heard `seconds` of silence and skipped the item."""
+    RESTARTED_BY_MONITOR = "restarted_by_monitor"
+    """The air monitor restarted the source: the stream was `heard` for `seconds`."""
+    STREAM_HEARD = "stream_heard"
+    """A dead-air incident: the stream was `heard` (silent, unreachable)."""
+    DEAD_AIR_OVER = "dead_air_over"
+    """Sound came back after `seconds`."""
+    STAFF_TOLD = "staff_told"
+    """The staff SMS was queued to `queued` of the `numbers` on-call numbers."""
+    NO_STAFF = "no_staff"
+    STAFF_NOT_SENT = "staff_not_sent"
 
 
 class CommandKind(StrEnum):
