@@ -26,6 +26,22 @@ class TranscriptionStatus(StrEnum):
     FAILED = "failed"
 
 
+class FailureReason(StrEnum):
+    """Why a transcription failed, stored as a code (gateway/codes.py) the panel words; the
+    worker's log keeps the full English sentence."""
+
+    NO_MODEL = "no_model"
+    """No Vosk model for `language`: `altavoz models add` it, then retry."""
+    BAD_MODEL = "bad_model"
+    """The model for `language` cannot be used."""
+    BAD_LANGUAGE = "bad_language"
+    UNREADABLE = "unreadable"
+    """ffmpeg could not decode the audio, or it holds no sound."""
+    FILE_MISSING = "file_missing"
+    INTERRUPTED = "interrupted_times"
+    """The worker stopped while on it `times` times."""
+
+
 class Moderation(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

@@ -30,14 +30,15 @@ from audio.errors import AudioError
 from audio.inbox import IGNORED_SUFFIXES, InboxWatcher, ReadyFile, SidecarError, parse_sidecar
 from audio.inbox import reject as reject_inbox_file
 from audio.languages import LanguageError
-from audio.models import VoiceChannel
+from audio.models import FailureReason, VoiceChannel
 from audio.moderation import purge_expired
 from audio.storage import MediaStore, StorageError
 from audio.transcriber import Transcriber, TranscriptionError
-from audio.vosk_models import ModelError, model_path
+from audio.vosk_models import ModelError, ModelMissing, model_path
+from gateway.codes import coded
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
-from gateway.worker import Worker, WorkerHeartbeat
+from gateway.worker import Worker, WorkerHeartbeat, WorkerState
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class TranscribeWorker(Worker):
         self._transcribers = {} if transcribers is None else transcribers
         self._last_stale_check = float("-inf")
         self._last_retention = float("-inf")
-        self.state = "idle"
+        self.state = WorkerState.IDLE
 
     def claim_process(self) -> None:
         """Lower this process to `transcription.nice`, never raise it: a process started
@@ -184,11 +185,13 @@ class TranscribeWorker(Worker):
             if message is None:
                 return False
             message_id, language, original = message.id, message.language, message.original_path
-        self.state = f"transcribing voice message {message_id}"
+        self.state = coded(WorkerState.TRANSCRIBING, message=message_id)
         self._beat(force=True)
 
         def progress(seconds: float) -> None:
-            self.state = f"transcribing voice message {message_id} ({seconds:.0f} s done)"
+            self.state = coded(
+                WorkerState.TRANSCRIBING_PROGRESS, message=message_id, seconds=round(seconds)
+            )
             self._beat()
 
         try:
@@ -200,7 +203,11 @@ class TranscribeWorker(Worker):
         except (ModelError, LanguageError, TranscriptionError, StorageError) as exc:
             with self.database.session() as session:
                 voice_messages.mark_failed(
-                    session, message_id, str(exc), worker_name=self.name, now=utcnow()
+                    session,
+                    message_id,
+                    _failure(exc, language),
+                    worker_name=self.name,
+                    now=utcnow(),
                 )
             log.warning("voice message %d not transcribed: %s", message_id, exc)
             self.items_failed += 1
@@ -216,7 +223,7 @@ class TranscribeWorker(Worker):
                     now=utcnow(),
                 )
             self.items_done += 1
-        self.state = "idle"
+        self.state = WorkerState.IDLE
         return True
 
     def _release_dead_claims(self, *, starting: bool = False) -> None:
@@ -245,3 +252,16 @@ class TranscribeWorker(Worker):
             released = voice_messages.release_claims(session, alive=alive, now=now)
         if released:
             log.warning("gave back %d voice messages claimed by workers that are gone", released)
+
+
+def _failure(exc: Exception, language: str) -> str:
+    """The stored reason, coded for the panel to word (the log keeps `exc` itself)."""
+    if isinstance(exc, ModelMissing):
+        return coded(FailureReason.NO_MODEL, language=language)
+    if isinstance(exc, ModelError):
+        return coded(FailureReason.BAD_MODEL, language=language)
+    if isinstance(exc, LanguageError):
+        return coded(FailureReason.BAD_LANGUAGE, language=language)
+    if isinstance(exc, StorageError):
+        return FailureReason.FILE_MISSING
+    return FailureReason.UNREADABLE

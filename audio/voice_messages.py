@@ -24,11 +24,12 @@ from audio.decode import TRUNCATION_TOLERANCE_S, decoding_timeout
 from audio.errors import AudioError, Problem
 from audio.ffmpeg import ffmpeg, last_error_line
 from audio.languages import parse_language
-from audio.models import TranscriptionStatus, VoiceChannel, VoiceMessage
+from audio.models import FailureReason, TranscriptionStatus, VoiceChannel, VoiceMessage
 from audio.probe import Probe, clock, probe
 from audio.storage import Area, MediaStore
 from gateway import audit
 from gateway.accounts import SYSTEM, Actor
+from gateway.codes import coded
 from gateway.settings import MediaSettings
 from sms.phones import PhoneError, mask, to_e164
 
@@ -244,8 +245,7 @@ def release_claims(session: Session, *, alive: set[str], now: datetime) -> int:
             status=TranscriptionStatus.FAILED,
             claimed_by="",
             transcribed_at=now,
-            failure_reason=f"transcription was interrupted {MAX_ATTEMPTS} times "
-            "(the worker stopped while working on it)",
+            failure_reason=coded(FailureReason.INTERRUPTED, times=MAX_ATTEMPTS),
         )
         .execution_options(synchronize_session=False)
     )

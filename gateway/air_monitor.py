@@ -20,16 +20,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.codes import PARTS, coded
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.staff_sms import format_duration, tell_staff
-from gateway.worker import Worker
+from gateway.worker import Worker, WorkerState
 from playlists import asrun
 from playlists.air_listener import StreamListener
 from playlists.air_watch import Action, ActionKind, AirWatch, Heard, WatchRules
 from playlists.icecast import IcecastError, fetch_mount_status
 from playlists.models import (
     AirReason,
+    AsRunDetail,
     AsRunEntry,
     AsRunStatus,
     CommandKind,
@@ -83,7 +85,7 @@ class MonitorWorker(Worker):
         self._carry_on_incident()
         self.listener = StreamListener(self.url)
         self.listener.start()
-        self.state = "listening"
+        self.state = WorkerState.LISTENING
 
     def teardown(self) -> None:
         if self.listener is not None:
@@ -140,7 +142,7 @@ class MonitorWorker(Worker):
 
     def _skip(self, session: Session, action: Action, wall: datetime) -> None:
         log.warning("silence in as-run line %s: asking the playout to skip it", action.entry_id)
-        detail = f"skipped by the air monitor after {self.rules.silence_s:g} s of silence"
+        detail = coded(AsRunDetail.SKIPPED_BY_MONITOR, seconds=f"{self.rules.silence_s:g}")
         session.add(
             PlayoutCommand(
                 kind=CommandKind.SKIP.value,
@@ -152,9 +154,10 @@ class MonitorWorker(Worker):
     def _restart(self, session: Session, action: Action, wall: datetime) -> None:
         """Ask for a restart (one waiting at a time: a playout worker that is down gets a fresh
         connection anyway) and, on a station without a fallback, for the station ID."""
-        detail = (
-            f"restarted by the air monitor: stream {action.heard.value} "
-            f"for {format_duration(action.dead_for_s)}"
+        detail = coded(
+            AsRunDetail.RESTARTED_BY_MONITOR,
+            heard=action.heard.value,
+            seconds=round(action.dead_for_s),
         )
         log.warning("dead air: %s", detail)
         if not _waiting(session, CommandKind.RESTART_SOURCE):
@@ -182,7 +185,10 @@ class MonitorWorker(Worker):
         told = tell_staff(session, self.settings, monitor.alert_text, since=since, at=wall)
         log.error("dead air (%s) since %s: %s", action.heard.value, since.isoformat(), told)
         entry = asrun.dead_air(
-            session, since=since, until=wall, detail=f"stream {action.heard.value}; {told}"
+            session,
+            since=since,
+            until=wall,
+            detail=PARTS.join([coded(AsRunDetail.STREAM_HEARD, heard=action.heard.value), told]),
         )
         self.incident_id = entry.id
 
@@ -196,8 +202,9 @@ class MonitorWorker(Worker):
         )
         log.warning("sound is back after %s: %s", format_duration(action.dead_for_s), told)
         if entry is not None:
-            over = f"over after {format_duration(action.dead_for_s)}; {told}"
-            asrun.dead_air_goes_on(session, entry.id, until=until, detail=f"{entry.detail}; {over}")
+            over = coded(AsRunDetail.DEAD_AIR_OVER, seconds=round(action.dead_for_s))
+            detail = PARTS.join([entry.detail, over, told])
+            asrun.dead_air_goes_on(session, entry.id, until=until, detail=detail)
 
     def _write_heard(self, session: Session, now: float, wall: datetime, *, changed: bool) -> None:
         heard = self.watch.heard
@@ -221,7 +228,7 @@ class MonitorWorker(Worker):
         row.updated_at = wall
         if self.incident_id is not None and heard is not Heard.OK:
             asrun.dead_air_goes_on(session, self.incident_id, until=wall)
-        self.state = _describe(heard, dead_for, self.listeners)
+        self.state = _describe(heard, dead_for)
 
 
 def _waiting(session: Session, kind: CommandKind) -> bool:
@@ -235,9 +242,9 @@ def _waiting(session: Session, kind: CommandKind) -> bool:
     )
 
 
-def _describe(heard: Heard, dead_for: float, listeners: int | None) -> str:
-    """The heartbeat's state line, e.g. "ok, 3 listeners" or "silent for 12 s"."""
-    audience = "" if listeners is None else f", {listeners} listeners"
+def _describe(heard: Heard, dead_for: float) -> str:
+    """The heartbeat's state, coded: sound, or what is heard instead and for how long (the
+    listeners have their own line on the dashboard)."""
     if heard is Heard.OK:
-        return f"ok{audience}"
-    return f"{heard.value} for {format_duration(dead_for)}{audience}"
+        return WorkerState.SOUND
+    return coded(WorkerState.DEAD_AIR_FOR, heard=heard.value, seconds=round(dead_for))

@@ -22,6 +22,9 @@ class AlertChannel(StrEnum):
 
 
 class AlertStatus(StrEnum):
+    """Where an alert stands. Stored: draft, sent, rejected, cancelled, corrected; a sent alert's
+    summary says sending or completed instead (codes the panel words)."""
+
     DRAFT = "draft"
     """Held for a second person's approval: nothing queued, nothing on air."""
     SENT = "sent"
@@ -30,12 +33,21 @@ class AlertStatus(StrEnum):
     """Sent, then withdrawn: what was not yet submitted never went, the rest got a notice."""
     CORRECTED = "corrected"
     """Sent, then superseded by a correction (its own alert, referencing this one)."""
+    SENDING = "sending"
+    COMPLETED = "completed"
 
 
 class AlertKind(StrEnum):
     ALERT = "alert"
     CANCEL = "cancel"
     CORRECTION = "correction"
+
+
+class SmsBlocked(StrEnum):
+    """Why an alert's queued SMS cannot go out now."""
+
+    SMS_OFF = "sms_off"
+    NO_SMS_WORKER = "no_sms_worker"
 
 
 class Alert(Base):

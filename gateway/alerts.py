@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from audio.models import Recording
 from gateway import audit
 from gateway.accounts import Actor
-from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus
+from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus, SmsBlocked
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from gateway.worker import WorkerHeartbeat
@@ -264,7 +264,7 @@ def sms_blocked(session: Session, settings: Settings, *, now: datetime) -> str |
     """Why queued SMS cannot go out now ('sms_off', 'no_sms_worker'), or None when they can:
     shown on an alert so 'sending' is not said of messages that nothing will send."""
     if not settings.smpp.enabled:
-        return "sms_off"
+        return SmsBlocked.SMS_OFF
     live = session.scalar(
         select(func.count(WorkerHeartbeat.id)).where(
             WorkerHeartbeat.kind == "sms",
@@ -272,7 +272,7 @@ def sms_blocked(session: Session, settings: Settings, *, now: datetime) -> str |
             WorkerHeartbeat.beat_at >= now - SMS_WORKER_STALE,
         )
     )
-    return None if live else "no_sms_worker"
+    return None if live else SmsBlocked.NO_SMS_WORKER
 
 
 def alert_status(
@@ -295,9 +295,9 @@ def alert_status(
         air_pending = command is not None and command.done_at is None
     sms_pending = sms["queued"] + sms["submitted"] > 0
     if alert.status == AlertStatus.SENT:
-        status = "sending" if (sms_pending or air_pending) else "completed"
+        status = AlertStatus.SENDING if (sms_pending or air_pending) else AlertStatus.COMPLETED
     else:
-        status = alert.status
+        status = AlertStatus(alert.status)
     blocked = sms_blocked(session, settings, now=now) if sms["queued"] > 0 else None
     followed_by = session.scalars(
         select(Alert.id).where(Alert.references_id == alert.id).order_by(Alert.id)

@@ -12,7 +12,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from gateway.codes import coded
 from gateway.settings import Settings
+from playlists.models import AsRunDetail
 from sms import outbox
 from sms.compose import ComposeError, compose
 
@@ -40,10 +42,10 @@ def tell_staff(
     at: datetime,
 ) -> str:
     """Queue `template`, filled in for dead air from `since` to `at` (now, while it lasts), to
-    every on-call number; say what was done, for the log."""
+    every on-call number; say what was done, coded for the as-run log."""
     numbers = settings.monitor.staff_numbers
     if not numbers:
-        return "no staff numbers to tell (monitor.staff_numbers)"
+        return AsRunDetail.NO_STAFF
     zone = settings.station.zone
     text = template.format(
         station=settings.station.name,
@@ -55,7 +57,7 @@ def tell_staff(
         composed = compose(text, settings=settings.smpp)
     except ComposeError as exc:
         log.error("the staff SMS cannot be sent: %s", exc)
-        return f"staff SMS not sent: {exc}"
+        return AsRunDetail.STAFF_NOT_SENT
     segments = [
         outbox.SegmentPayload(s.short_message, s.data_coding, s.esm_class)
         for s in composed.segments
@@ -76,4 +78,4 @@ def tell_staff(
             log.warning("staff number %s has opted out of SMS; not told", number)
             continue
         queued += 1
-    return f"SMS queued to {queued} of {len(numbers)} staff numbers"
+    return coded(AsRunDetail.STAFF_TOLD, queued=queued, numbers=len(numbers))

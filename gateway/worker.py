@@ -15,6 +15,7 @@ import socket
 import threading
 from abc import ABC, abstractmethod
 from datetime import datetime, timedelta
+from enum import StrEnum
 from types import FrameType
 from typing import ClassVar
 
@@ -26,6 +27,31 @@ from gateway.database import Base, Database, UTCDateTime, utcnow
 log = logging.getLogger(__name__)
 
 
+class WorkerState(StrEnum):
+    """Every state a worker reports in its heartbeat: codes the panel words (labels.py);
+    some carry parameters (gateway/codes.py), such as the voice message in hand."""
+
+    STARTING = "starting"
+    STOPPED = "stopped"
+    IDLE = "idle"
+    STANDBY = "standby"
+    ON_AIR = "on air"
+    SILENCE = "silence"
+    RECONNECTING = "reconnecting"
+    LISTENING = "listening"
+    SOUND = "sound"
+    DEAD_AIR_FOR = "dead_air_for"
+    """The air monitor hears nothing: `heard` (silent, unreachable) for `seconds`."""
+    CONNECTING = "connecting"
+    SMPP_DISABLED = "smpp_disabled"
+    SMPP_LINK = "smpp_link"
+    """The SMS worker's bind, `link` being a sms.link_events.LinkState value."""
+    TRANSCRIBING = "transcribing_message"
+    """The voice `message` in hand."""
+    TRANSCRIBING_PROGRESS = "transcribing_progress"
+    """The voice `message` in hand, `seconds` of it done."""
+
+
 class WorkerHeartbeat(Base):
     __tablename__ = "worker_heartbeats"
 
@@ -35,7 +61,7 @@ class WorkerHeartbeat(Base):
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    state: Mapped[str] = mapped_column(String(200), default="starting")
+    state: Mapped[str] = mapped_column(String(200), default=WorkerState.STARTING)
     items_done: Mapped[int] = mapped_column(Integer, default=0)
     items_failed: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -59,7 +85,7 @@ class Worker(ABC):
         self._last_beat: datetime | None = None
         self.items_done = 0
         self.items_failed = 0
-        self.state = "starting"
+        self.state: str = WorkerState.STARTING
 
     @abstractmethod
     def step(self) -> bool:
@@ -111,7 +137,7 @@ class Worker(ABC):
                 if not did_work:
                     self.wakeup.wait(self.idle_wait_s)
         finally:
-            self.state = "stopped"
+            self.state = WorkerState.STOPPED
             self._beat(force=True)
             self.teardown()
 
@@ -150,7 +176,7 @@ def live_heartbeats(
         rows = session.scalars(
             select(WorkerHeartbeat).where(
                 WorkerHeartbeat.beat_at >= now - timedelta(seconds=stale_after_s),
-                WorkerHeartbeat.state != "stopped",
+                WorkerHeartbeat.state != WorkerState.STOPPED,
             )
         )
         return list(rows)

@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from gateway.database import Database
 from gateway.settings import Settings
-from gateway.worker import Worker
+from gateway.worker import Worker, WorkerState
 
 
 class WorkerKind(StrEnum):
@@ -27,7 +27,7 @@ class HeartbeatWorker(Worker):
     def __init__(self, kind: str, database: Database) -> None:
         super().__init__(database)
         self.kind = kind  # type: ignore[misc]
-        self.state = "idle"
+        self.state = WorkerState.IDLE
 
     def step(self) -> bool:
         return False

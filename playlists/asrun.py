@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.csv_export import csv_text
-from playlists.models import AirReason, AsRunEntry, AsRunStatus
+from playlists.models import AirReason, AsRunDetail, AsRunEntry, AsRunStatus
 
 CSV_COLUMNS = (
     "started_at",
@@ -87,7 +87,7 @@ def close_after_crash(session: Session) -> AsRunEntry | None:
     for entry in left_open:
         entry.ended_at = entry.heard_until or entry.started_at
         entry.status = AsRunStatus.INTERRUPTED.value
-        entry.detail = "; ".join(p for p in (entry.detail, "the playout worker stopped") if p)
+        entry.detail = "; ".join(p for p in (entry.detail, AsRunDetail.WORKER_STOPPED) if p)
     return left_open[-1] if left_open else None
 
 

@@ -27,8 +27,10 @@ from datetime import datetime
 
 import vlc
 
+from gateway.codes import coded
 from playlists.engine_state import AirPlan, Command, OnAir, Reconnect, Request
 from playlists.fade import FadeOut
+from playlists.models import AsRunDetail
 from playlists.playout_events import (
     Clock,
     Counters,
@@ -135,7 +137,7 @@ class PlayoutEngine:
             return False
         return True
 
-    def cut_now(self, *, reason: str = "cut_now", item_id: str | None = None) -> None:
+    def cut_now(self, *, reason: str = AsRunDetail.CUT_NOW, item_id: str | None = None) -> None:
         """Cut what is on air (only if it is still `item_id`, when given) and go on."""
         self._requests.put(Request(Command.CUT_NOW, reason=reason, item_id=item_id))
 
@@ -203,7 +205,7 @@ class PlayoutEngine:
         now = self._clock()
         on_air = self._on_air
         if self._slot_due(now) and not (on_air and on_air.item and on_air.item.holds_air):
-            self._end_on_air(EventKind.CUT, "slot start")
+            self._end_on_air(EventKind.CUT, AsRunDetail.SLOT_START)
             self._advance()
             return
         if on_air is None:
@@ -216,10 +218,14 @@ class PlayoutEngine:
             on_air.announced_at = time.monotonic()
             if on_air.item is not None:
                 kind = EventKind.RESUMED if on_air.resumed else EventKind.STARTED
-                late = f"started {on_air.late_s:.1f} s late" if on_air.late_s >= LATE_S else ""
+                late = (
+                    coded(AsRunDetail.LATE, seconds=f"{on_air.late_s:.1f}")
+                    if on_air.late_s >= LATE_S
+                    else ""
+                )
                 self._emit(kind, on_air.item, position_s=on_air.start_s, reason=late)
         if on_air.item is not None and on_air.item.cut_at is not None and now >= on_air.item.cut_at:
-            self._end_on_air(EventKind.CUT, "cut_at reached")
+            self._end_on_air(EventKind.CUT, AsRunDetail.CUT_AT)
             self._advance()
         elif state in (vlc.State.Ended, vlc.State.Error, vlc.State.Stopped):
             if state == vlc.State.Error:
@@ -334,7 +340,7 @@ class PlayoutEngine:
         if not self._silent:
             self._silent = True
             self.counters.silences += 1
-            self._emit(EventKind.SILENCE, None, reason="the caller had nothing to air")
+            self._emit(EventKind.SILENCE, None, reason=AsRunDetail.NOTHING_TO_AIR)
 
     def _fetch_playable(self) -> tuple[PlayoutItem, Probe] | None:
         """Ask the caller (not more often than `idle_poll_s` while it has nothing)."""
@@ -399,7 +405,7 @@ class PlayoutEngine:
         if not probe.playable:
             self._fail(request.item, probe.reason)
             return
-        self._interrupt("preempted")
+        self._interrupt(AsRunDetail.PREEMPTED)
         self._air(request.item, probe=probe)
 
     def _interrupt(self, reason: str) -> None:

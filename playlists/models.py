@@ -40,6 +40,39 @@ class AsRunStatus(StrEnum):
     """A dead-air incident: nothing was heard from the stream between start and end."""
 
 
+class AsRunDetail(StrEnum):
+    """Why an item ended or started as it did, stored as codes (gateway/codes.py) in the
+    as-run detail for the panel to word; errors from libVLC or a file stay as their text."""
+
+    CUT_AT = "cut_at"
+    """The item reached the end its slot or alert set."""
+    SLOT_START = "slot_start"
+    PREEMPTED = "preempted"
+    CUT_NOW = "cut_now"
+    LATE = "late"
+    """Started `seconds` late."""
+    NOTHING_TO_AIR = "nothing_to_air"
+    WORKER_STOPPED = "worker_stopped"
+    WORKER_RESTARTED = "worker_restarted"
+    SKIPPED_BY_MONITOR = "skipped_by_monitor"
+    """The air monitor heard `seconds` of silence and skipped the item."""
+    NO_FILE = "no_file"
+    """The item's file (`path`) is not there: skipped."""
+    UNPARSABLE = "unparsable"
+    """libVLC could not parse the file (`status`): skipped."""
+    NO_AUDIO_TRACK = "no_audio_track"
+    RESTARTED_BY_MONITOR = "restarted_by_monitor"
+    """The air monitor restarted the source: the stream was `heard` for `seconds`."""
+    STREAM_HEARD = "stream_heard"
+    """A dead-air incident: the stream was `heard` (silent, unreachable)."""
+    DEAD_AIR_OVER = "dead_air_over"
+    """Sound came back after `seconds`."""
+    STAFF_TOLD = "staff_told"
+    """The staff SMS was queued to `queued` of the `numbers` on-call numbers."""
+    NO_STAFF = "no_staff"
+    STAFF_NOT_SENT = "staff_not_sent"
+
+
 class CommandKind(StrEnum):
     PREEMPT = "preempt"
     SKIP = "skip"

@@ -26,12 +26,12 @@ from audio.tts import SpeechError
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.standby import wait_to_be_active
-from gateway.worker import Worker
+from gateway.worker import Worker, WorkerState
 from playlists import asrun, cursors
 from playlists.alert_audio import AlertAudioError, build_alert_audio
 from playlists.alert_title import alert_title
 from playlists.engine import PlayoutEngine
-from playlists.models import AirReason, AsRunStatus, CommandKind, PlayoutCommand
+from playlists.models import AirReason, AsRunDetail, AsRunStatus, CommandKind, PlayoutCommand
 from playlists.planner import PlannedItem, Planner
 from playlists.playout_events import EngineSettings, EventKind, PlayoutEvent, PlayoutItem
 from playlists.station_id import station_id_audio
@@ -92,7 +92,7 @@ class PlayoutWorker(Worker):
 
     def setup(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.state = "standby"
+        self.state = WorkerState.STANDBY
         self._air_lock = wait_to_be_active(
             self.work_dir / "on-air.lock", stopping=self.stopping, while_waiting=self._beat
         )
@@ -262,7 +262,7 @@ class PlayoutWorker(Worker):
                 session,
                 since=self._off_air_since,
                 until=event.at,
-                detail="the playout worker was restarted",
+                detail=AsRunDetail.WORKER_RESTARTED,
             )
             self._off_air_since = None
         entry = asrun.start(
@@ -359,7 +359,7 @@ class PlayoutWorker(Worker):
         command.done_at = utcnow()
         command.result = "cut" if on_air else "no longer on air"
         for item_id in on_air:
-            detail = str(payload.get("detail") or "skipped by the air monitor")
+            detail = str(payload.get("detail") or AsRunDetail.SKIPPED_BY_MONITOR)
             self.engine.cut_now(reason=detail, item_id=item_id)
 
     def _restart_source(self, session: Session, command: PlayoutCommand) -> None:

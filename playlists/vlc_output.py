@@ -35,6 +35,8 @@ from typing import Any
 
 import vlc
 
+from gateway.codes import coded
+from playlists.models import AsRunDetail
 from playlists.stream_title import TitleSender, TitleTarget
 
 logger = logging.getLogger(__name__)
@@ -215,7 +217,7 @@ class VlcOutput:
     def probe(self, path: Path, *, timeout_s: float = 3.0) -> Probe:
         """Parse the file locally so a corrupt or missing file is skipped before it airs."""
         if not path.is_file():
-            return Probe(False, 0.0, f"no such file: {path}")
+            return Probe(False, 0.0, coded(AsRunDetail.NO_FILE, path=str(path)))
         media = self._instance.media_new_path(str(path))
         media.parse_with_options(vlc.MediaParseFlag.local, int(timeout_s * 1000))
         deadline = time.monotonic() + timeout_s + 0.5
@@ -224,10 +226,10 @@ class VlcOutput:
             time.sleep(0.005)
             status = media.get_parsed_status()
         if status != vlc.MediaParsedStatus.done:
-            return Probe(False, 0.0, f"VLC could not parse it ({status})")
+            return Probe(False, 0.0, coded(AsRunDetail.UNPARSABLE, status=str(status)))
         tracks = media.tracks_get() or []
         if not any(track.type == vlc.TrackType.audio for track in tracks):
-            return Probe(False, 0.0, "no decodable audio track")
+            return Probe(False, 0.0, AsRunDetail.NO_AUDIO_TRACK)
         return Probe(True, max(media.get_duration(), 0) / 1000.0)
 
     def play(self, path: Path, *, start_s: float = 0.0, title: str | None = None) -> None:

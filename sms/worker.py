@@ -31,9 +31,10 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.codes import coded
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
-from gateway.worker import Worker, WorkerHeartbeat
+from gateway.worker import Worker, WorkerHeartbeat, WorkerState
 from sms import outbox, receipt_matching
 from sms.inbound import InboundHandler
 from sms.link import ESME_RX_T_APPN, SmppLink
@@ -199,7 +200,7 @@ class SmsWorker(Worker):
 
     def setup(self) -> None:
         if not self.settings.smpp.enabled:
-            self.state = "SMPP disabled in config"
+            self.state = WorkerState.SMPP_DISABLED
             return
         self._release_dead_claims(force=True)
         self.link = SmppLink(
@@ -209,7 +210,7 @@ class SmsWorker(Worker):
             acknowledge_later=True,
         )
         self._thread = self.link.start()
-        self.state = "connecting"
+        self.state = WorkerState.CONNECTING
 
     def teardown(self) -> None:
         if self.link is not None:
@@ -372,7 +373,7 @@ class SmsWorker(Worker):
 
     def _record_link_state(self, state: LinkState, now: datetime) -> None:
         self.link_state = state
-        self.state = f"SMPP {state.value}"
+        self.state = coded(WorkerState.SMPP_LINK, link=state.value)
         detail = self.link.last_error if self.link is not None else ""
         with self.database.session() as session:
             if state is not LinkState.BOUND and self.buffer:

@@ -63,7 +63,10 @@ class VoiceMessageAnswer(openapi.ResponseModel):
     duration_s: float | None
     received_at: openapi.Timestamp
     moderation: str
-    failure_reason: str | None
+    failure_reason: str | None = Field(
+        examples=["no_model?language=es"],
+        description="a code (audio.models.FailureReason) with its parameters as a query string",
+    )
 
 
 class VoiceMessageFilter(openapi.QueryModel):

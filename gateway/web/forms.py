@@ -10,8 +10,12 @@ from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optio
 from gateway.accounts import MIN_PASSWORD_LENGTH, USERNAME_PATTERN
 from gateway.passwords import MAX_LENGTH, MIN_LENGTH, Weakness
 from gateway.roles import Role
+from gateway.web.labels import label
 
-ROLE_CHOICES = [role.value for role in Role]
+
+def role_choices() -> list[tuple[str, str]]:
+    """The roles, each worded in the panel's language (the value stays the code)."""
+    return [(role.value, label(role.value)) for role in Role]
 
 
 class LoginForm(FlaskForm):
@@ -23,7 +27,7 @@ class NewUserForm(FlaskForm):
     username = StringField(
         _l("User name"), validators=[DataRequired(), Regexp(USERNAME_PATTERN.pattern)]
     )
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=role_choices)
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)]
     )
@@ -33,7 +37,7 @@ class NewUserForm(FlaskForm):
 
 
 class EditUserForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    role = SelectField(_l("Role"), choices=role_choices)
     active = BooleanField(_l("Active"))
 
 
@@ -52,7 +56,7 @@ class ChangePasswordForm(PasswordForm):
 
 class TokenForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.OPERATOR.value)
+    role = SelectField(_l("Role"), choices=role_choices, default=Role.OPERATOR.value)
     expires_in_days = IntegerField(
         _l("Expires after (days; empty: never)"), validators=[Optional(), NumberRange(1, 3650)]
     )

@@ -51,7 +51,7 @@ from gateway.web.access import (
     requires,
 )
 from gateway.web.labels import label
-from gateway.web.uploads import import_upload, media_store, stored_or_404
+from gateway.web.uploads import import_upload, media_store, refusal_text, stored_or_404
 from playlists.usage import RecordingUse, recording_use
 
 blueprint = Blueprint("library", __name__, url_prefix="/library")
@@ -169,7 +169,7 @@ def upload() -> ResponseReturnValue:
         try:
             recording = import_upload(item, _metadata(form, title))
         except AudioError as exc:
-            flash(_("%(name)s was not imported: %(reason)s", name=shown, reason=str(exc)))
+            flash(_("%(name)s was not imported: %(reason)s", name=shown, reason=refusal_text(exc)))
             continue
         imported += 1
         flash(

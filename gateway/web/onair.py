@@ -46,7 +46,6 @@ def index() -> ResponseReturnValue:
     return render_template(
         "onair/index.html",
         coming=coming_up(db, now),
-        zone=settings().station.zone,
         current=current,
         listeners=listeners,
         rows=rows,

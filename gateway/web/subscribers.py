@@ -29,6 +29,7 @@ ISSUES_SHOWN = 200
 """Bad or skipped rows listed on the page after an import; the rest are counted."""
 
 PROBLEM_TEXT: dict[Problem, LazyString] = {
+    Problem.INVALID: _l("This request cannot be carried out."),
     Problem.PHONE: _l("%(value)s is not a usable phone number."),
     Problem.REGION_MISSING: _l("A region or community is required."),
     Problem.REGION_TOO_LONG: _l("The region name is longer than %(limit)d characters."),

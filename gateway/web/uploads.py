@@ -10,13 +10,39 @@ import shutil
 from pathlib import Path
 
 from flask import abort
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from audio import library
+from audio.errors import AudioError, Problem
+from audio.languages import LanguageError
 from audio.metadata import RecordingMetadata
-from audio.models import Recording
+from audio.models import FailureReason, Recording
 from audio.storage import MediaStore, StorageError
+from gateway.codes import coded
 from gateway.web.access import current_actor, db_session, settings
+from gateway.web.labels import label
+
+REFUSAL_TEXT: dict[Problem, LazyString] = {
+    Problem.EMPTY: _l("the file is empty"),
+    Problem.NOT_AUDIO: _l("the file is not audio the station can read"),
+    Problem.DAMAGED: _l("the audio is damaged: no sound could be decoded from it"),
+    Problem.TOO_LONG: _l(
+        "the recording is longer or larger than this station accepts (%(minutes)d min, "
+        "%(megabytes)d MB)"
+    ),
+    Problem.SILENT: _l("the recording is silent"),
+}
+"""Why an audio file was refused, in the panel's language (the API says it in English)."""
+
+
+def refusal_text(exc: AudioError | LanguageError, language: str = "") -> str:
+    if isinstance(exc, LanguageError):
+        return label(coded(FailureReason.BAD_LANGUAGE, language=language))
+    media = settings().media
+    limits = {"minutes": media.max_duration_s // 60, "megabytes": media.max_upload_mb}
+    return str(REFUSAL_TEXT[exc.problem]) % limits
 
 
 def media_store() -> MediaStore:

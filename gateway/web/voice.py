@@ -47,7 +47,7 @@ from gateway.web.access import (
     settings,
 )
 from gateway.web.forms import ConfirmForm
-from gateway.web.uploads import media_store
+from gateway.web.uploads import media_store, refusal_text
 from gateway.web.withdrawal import withdrawn_lines
 from sms.phones import mask
 
@@ -170,7 +170,7 @@ def upload() -> ResponseReturnValue:
         db.commit()
     except (AudioError, LanguageError) as exc:
         db.rollback()
-        form.file.errors = [*form.file.errors, str(exc)]
+        form.file.errors = [*form.file.errors, refusal_text(exc, form.language.data or "")]
         return _index_page(form), 400
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -74,7 +74,7 @@ def test_an_item_that_could_not_be_played_is_on_the_dashboard_with_the_reason(
             recording_id=None,
             reason=AirReason.SCHEDULE,
             at=utcnow() - timedelta(hours=2),
-            detail="no such file: /media/library/ab.flac",
+            detail="no_file?path=%2Fmedia%2Flibrary%2Fab.flac",
         )
         skipped(
             session,
@@ -82,9 +82,9 @@ def test_an_item_that_could_not_be_played_is_on_the_dashboard_with_the_reason(
             recording_id=None,
             reason=AirReason.SCHEDULE,
             at=utcnow() - timedelta(days=2),
-            detail="no such file",
+            detail="no_file",
         )
     logged_in(Role.OPERATOR)
     page = client.get("/").get_data(as_text=True)
-    assert "Testimonio de Rosa" in page and "no such file: /media/library/ab.flac" in page
+    assert "Testimonio de Rosa" in page and "no hay archivo: /media/library/ab.flac" in page
     assert "Ayer" not in page

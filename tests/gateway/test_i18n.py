@@ -42,31 +42,6 @@ def test_language_switch_refuses_to_redirect_off_site(client: FlaskClient) -> No
     assert response.headers["Location"] == "/"
 
 
-def test_every_string_in_the_code_has_a_spanish_translation() -> None:
-    from pathlib import Path
-
-    from babel.messages.extract import extract_from_dir
-    from babel.messages.pofile import read_po
-
-    root = Path(__file__).resolve().parents[2]
-    with (root / "gateway/translations/es/LC_MESSAGES/messages.po").open("rb") as handle:
-        catalog = read_po(handle)
-    translated = {m.id for m in catalog if m.id and m.string}
-    method_map = [("gateway/**.py", "python"), ("gateway/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
-    found = {
-        message
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            str(root),
-            method_map,
-            keywords=keywords,
-            directory_filter=lambda d: not Path(d).name.startswith((".", "tests", "var")),
-        )
-        if isinstance(message, str)
-    }
-    assert sorted(found - translated) == []
-
-
 def test_every_panel_page_is_under_100_kb(
     client: FlaskClient, logged_in: Callable[[Role], User]
 ) -> None:

@@ -131,7 +131,7 @@ def test_a_long_silence_inside_a_recording_is_skipped_after_silence_s(
 
     line = next(e for e in as_run(database) if e.recording_id == hole)
     assert line.status == "cut"
-    assert line.detail == "skipped by the air monitor after 2 s of silence"
+    assert line.detail == "skipped_by_monitor?seconds=2"
     (skip,) = commands(database, CommandKind.SKIP)
     assert skip.payload["entry_id"] == line.id and skip.result == "cut"
     assert commands(database, CommandKind.RESTART_SOURCE) == []
@@ -188,7 +188,7 @@ def test_a_stopped_source_sends_the_staff_one_sms_and_one_more_when_it_is_back(
     assert text.startswith("Radio Tz'ikin: no se oye nada en el stream desde las ")
     incident = [e for e in as_run(database) if e.status == "dead_air"]
     assert len(incident) == 1 and incident[0].reason == "monitor"
-    assert "stream unreachable" in incident[0].detail
+    assert "stream_heard?heard=unreachable" in incident[0].detail
 
     running(PlayoutWorker(settings, database))
     smsc.wait_for_pdus("submit_sm", count=2, timeout=30)
@@ -202,7 +202,7 @@ def test_a_stopped_source_sends_the_staff_one_sms_and_one_more_when_it_is_back(
     assert texts[1][1].startswith("Radio Tz'ikin: el audio volvio al aire a las ")
     [closed] = [e for e in as_run(database) if e.status == "dead_air"]
     assert closed.ended_at is not None and closed.ended_at > closed.started_at
-    assert "over after" in closed.detail
+    assert "dead_air_over?seconds=" in closed.detail
     restarts = commands(database, CommandKind.RESTART_SOURCE)
     assert len(restarts) == 1
     assert restarts[0].result == "not needed: the source connected since"
@@ -233,7 +233,7 @@ def test_silence_with_nothing_on_air_restarts_the_source_and_airs_the_station_id
     assert station_id.title == "Está escuchando Radio Altavoz."
     (restart,) = commands(database, CommandKind.RESTART_SOURCE)
     assert restart.result == "restarted"
-    assert restart.payload["detail"].startswith("restarted by the air monitor: stream silent for")
+    assert restart.payload["detail"].startswith("restarted_by_monitor?heard=silent&seconds=")
     (spoken,) = commands(database, CommandKind.STATION_ID)
     assert spoken.result == "aired"
     assert fetch_server_counters(icecast.settings).source_client_connections == 2

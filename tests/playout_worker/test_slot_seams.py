@@ -68,7 +68,7 @@ def test_a_slot_whose_only_file_is_missing_hands_over_to_the_fallback_with_one_l
     wait_until(lambda: running.worker.items_done >= 2, timeout_s=15, what="the fallback to go on")
     skipped = [e for e in log(database) if e.status == "skipped"]
     assert [e.recording_id for e in skipped] == [lost]
-    assert "no such file" in skipped[0].detail
+    assert skipped[0].detail.startswith("no_file?path=")
 
 
 def test_an_alert_just_before_a_slot_airs_whole_and_the_slot_starts_after_it_late(

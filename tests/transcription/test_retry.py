@@ -53,7 +53,7 @@ def failed_message(database: Database, settings: Settings, tmp_path: Path, wav: 
     TranscribeWorker(bare, database).run(once=True)
     [message] = all_messages(database)
     assert message.status == TranscriptionStatus.FAILED
-    assert "no Vosk model installed for language 'ko'" in message.failure_reason
+    assert message.failure_reason == "no_model?language=ko"
     return message_id
 
 

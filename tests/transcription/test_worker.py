@@ -95,7 +95,7 @@ def test_a_language_without_a_model_fails_with_the_reason(
     make_worker().run(once=True)
     [message] = all_messages(database)
     assert message.status == TranscriptionStatus.FAILED
-    assert message.failure_reason.startswith("no Vosk model installed for language 'es'")
+    assert message.failure_reason == "no_model?language=es"
     assert message.as_json()["failure_reason"] == message.failure_reason
 
 
