@@ -53,12 +53,14 @@ def test_killing_the_playout_worker_costs_under_two_seconds_and_the_playlist_goe
 
 
 def test_after_icecast_comes_back_a_listener_hears_the_station_within_a_second(
-    station: Station, listener: Listener
+    station: Station, listener: Listener, pipeline: float
 ) -> None:
     """Issue 10: the playout reconnected with a backoff of up to 10 s after Icecast returned.
     Measured from the moment Icecast's port accepts again to the first sound at a listener
     that was already waiting for the mount (its decoder running, asking every 10 ms), so
-    neither the test's own start-up nor the machine's load counts as the station's delay."""
+    the test's own start-up (which varies by a second on a loaded machine) does not count as
+    the station's delay; what Icecast and our decoder add, measured on the same Icecast
+    (the `pipeline` fixture), is subtracted as in the other on-air tests."""
     wait_for_sound(listener, timeout_s=10)
     killed = station.icecast_pid()
     os.kill(killed, signal.SIGKILL)
@@ -83,9 +85,10 @@ def test_after_icecast_comes_back_a_listener_hears_the_station_within_a_second(
     returned = waiting.listener
     first = first_sound(returned)
     assert first is not None, "nothing was heard after Icecast came back"
-    late = first - back
+    late = first - back - pipeline
     assert late <= 1.0, (
-        f"heard {late:.2f} s after Icecast accepted again; then {describe(heard(returned), back)}"
+        f"heard {first - back:.2f} s after Icecast accepted again ({late:.2f} s less the "
+        f"{pipeline:.2f} s pipeline delay); then {describe(heard(returned), back)}"
     )
     assert all(tone.frequency in BED for tone in heard(returned))
 
