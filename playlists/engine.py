@@ -7,9 +7,10 @@ hear back through the events callback, from which the as-run log is written.
 
 Gaps: the next item is asked for and parsed `preload_s` before the current one ends, so at
 the end only `set_media()` + `play()` remain (tens of milliseconds, caught up by libshout's
-clock). A file VLC cannot parse is reported as FAILED and skipped before it airs. When the
-caller has nothing, a short silence is aired and the caller is asked again every
-`idle_poll_s`, which is what keeps Icecast from dropping the source.
+clock), and the MP3 encoder carries on across the change (see `sout_chain`). A file VLC
+cannot parse is reported as FAILED and skipped before it airs. When the caller has nothing,
+a short silence is aired and the caller is asked again every `idle_poll_s`, which is what
+keeps Icecast from dropping the source.
 
 A slot starts by cutting the current item at its time; with `fade_s` set, the item is faded
 out over the seconds before it (see playlists/fade.py for how, without a volume control).

@@ -1,8 +1,8 @@
 """libVLC as the station's player: one stream output chain to Icecast that outlives each item.
 
 How the one source connection is kept (verified against VLC 3.0.24, libshout 2.4.6 and
-Icecast 2.4.4 by tests/playout): the chain is
-`#transcode{acodec=mp3,...}:std{access=shout,mux=mp3,dst=source:PASS@HOST:PORT/MOUNT}`, given
+Icecast 2.4.4 by tests/playout): the chain is `#gather:transcode{acodec=mp3,...}:` +
+`std{access=shout,mux=mp3,dst=source:PASS@HOST:PORT/MOUNT}`, given
 to every Media together with `:sout-keep`, and every item is played on the same MediaPlayer
 by `set_media()` + `play()` without `stop()` in between. The player's input resource then
 hands the kept stream output to the next input, so Icecast sees one source for the whole day
@@ -54,11 +54,15 @@ class _Codec:
     acodec: str
     mux: str
     instance_args: tuple[str, ...]
+    gather: str
+    """`gather:` to keep one encoder across items (see `sout_chain`), or nothing."""
 
 
 _CODECS: dict[StreamFormat, _Codec] = {
-    StreamFormat.MP3: _Codec(acodec="mp3", mux="mp3", instance_args=("--sout-shout-mp3",)),
-    StreamFormat.OGG: _Codec(acodec="vorb", mux="ogg", instance_args=()),
+    StreamFormat.MP3: _Codec(
+        acodec="mp3", mux="mp3", instance_args=("--sout-shout-mp3",), gather="gather:"
+    ),
+    StreamFormat.OGG: _Codec(acodec="vorb", mux="ogg", instance_args=(), gather=""),
 }
 
 
@@ -83,7 +87,15 @@ class OutputSettings:
 
 
 def sout_chain(settings: OutputSettings) -> str:
-    """The `:sout=` chain: transcode once, send to Icecast, and to the sound card if asked."""
+    """The `:sout=` chain: gather, transcode once, send to Icecast (and to the sound card if
+    asked). `gather` hands each new item's audio to the elementary stream the previous item
+    used when both have the same codec, rate and channels (every library file is FLAC 44.1 kHz
+    stereo), so the transcoder's decoder and MP3 encoder live on across items. Without it each
+    item got a new encoder: the old one's last frame padded with silence and the new one's
+    priming delay put 35-45 ms of silence between items (measured by bench/playout.py); with
+    it none is heard. Items of another format (the engine's silence, a faded tail) still get a
+    new encoder, as before. An Ogg stream is left as a chain of one logical stream per item
+    (with gather its last item was heard late or not at all, tests/playout)."""
     codec = _CODECS[settings.stream_format]
     transcode = (
         f"transcode{{vcodec=none,acodec={codec.acodec},ab={settings.bitrate_kbps},"
@@ -95,8 +107,8 @@ def sout_chain(settings: OutputSettings) -> str:
     )
     shout = f"std{{access=shout,mux={codec.mux},dst={target}}}"
     if settings.soundcard:
-        return f'#duplicate{{dst=display,dst="{transcode}:{shout}"}}'
-    return f"#{transcode}:{shout}"
+        return f'#{codec.gather}duplicate{{dst=display,dst="{transcode}:{shout}"}}'
+    return f"#{codec.gather}{transcode}:{shout}"
 
 
 def instance_args(settings: OutputSettings) -> list[str]:

@@ -11,11 +11,13 @@ No pytest here: bench/playout.py uses it too."""
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import statistics
 import subprocess
 import threading
 import time
+import urllib.parse
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,3 +256,41 @@ def recorded(listener: Listener, start: float, end: float, path: Path, *, edge_s
         out.setframerate(RATE)
         out.writeframes(pcm[int(first) : int(last)].astype(np.int16).tobytes())
     return path
+
+
+class WaitingListener:
+    """A listener already tuned to a mount that is away (Icecast down, or no source), as a
+    player set to retry is: its decoder runs from the start, and a thread asks for the mount
+    every `retry_s` and pipes the stream in as soon as Icecast serves it. So the first sound
+    it hears is timed without a decoder's start-up, which a listener started after the return
+    would add, and which varies by a second and more on a loaded machine."""
+
+    def __init__(self, url: str, *, retry_s: float = 0.01) -> None:
+        self.listener = Listener(url, input_format="mp3", piped=True)
+        self._address = urllib.parse.urlsplit(url)
+        self._retry_s = retry_s
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._pump, daemon=True)
+        self._thread.start()
+
+    def _pump(self) -> None:
+        while not self._stopping.is_set():
+            connection = http.client.HTTPConnection(
+                self._address.hostname or "127.0.0.1", self._address.port, timeout=2
+            )
+            try:
+                connection.request("GET", self._address.path)
+                response = connection.getresponse()
+                if response.status == 200:
+                    while not self._stopping.is_set() and (data := response.read1(4096)):
+                        self.listener.feed(data)
+            except (OSError, http.client.HTTPException):
+                pass
+            finally:
+                connection.close()
+            self._stopping.wait(self._retry_s)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self.listener.stop()

@@ -11,10 +11,11 @@ import time
 
 from tests.loopback import accepts, wait_until
 from tests.onair.hearing import (
+    WaitingListener,
     dead_air,
     describe,
     first_sound,
-    fresh_listener_delay,
+    hear_until,
     heard,
     wait_for_sound,
 )
@@ -52,31 +53,49 @@ def test_killing_the_playout_worker_costs_under_two_seconds_and_the_playlist_goe
 
 
 def test_after_icecast_comes_back_a_listener_hears_the_station_within_a_second(
-    station: Station, listener: Listener
+    station: Station, listener: Listener, pipeline: float
 ) -> None:
     """Issue 10: the playout reconnected with a backoff of up to 10 s after Icecast returned.
     Measured from the moment Icecast's port accepts again to the first sound at a listener
-    started then, less what starting a listener takes on a station that is on air."""
+    that was already waiting for the mount (its decoder running, asking every 10 ms), so
+    the test's own start-up (which varies by a second on a loaded machine) does not count as
+    the station's delay; what Icecast and our decoder add, measured on the same Icecast
+    (the `pipeline` fixture), is subtracted as in the other on-air tests."""
     wait_for_sound(listener, timeout_s=10)
-    tuning_in = fresh_listener_delay(station.stream_url)
-    os.kill(station.icecast_pid(), signal.SIGKILL)
+    killed = station.icecast_pid()
+    os.kill(killed, signal.SIGKILL)
     wait_until(
-        lambda: not accepts(station.icecast_port), timeout_s=5, what="Icecast to go", poll_s=0.01
-    )
-    wait_until(
-        lambda: accepts(station.icecast_port),
-        timeout_s=60,
-        what=f"the supervisor to bring Icecast back: {station.log_tail()}",
+        lambda: not accepts(station.icecast_port) or icecast_pid(station) not in (killed, None),
+        timeout_s=5,
+        what="Icecast to go",
         poll_s=0.01,
     )
-    back = time.time()
-    returned = station.follow(station.listen(timeout_s=30), until=time.time() + 1.0)
-    sounds = [when for tuned in returned if (when := first_sound(tuned)) is not None]
-    assert sounds, "nothing was heard after Icecast came back"
-    late = min(sounds) - back - tuning_in
+    waiting = WaitingListener(station.stream_url)
+    try:
+        wait_until(
+            lambda: accepts(station.icecast_port),
+            timeout_s=60,
+            what=f"the supervisor to bring Icecast back: {station.log_tail()}",
+            poll_s=0.01,
+        )
+        back = time.time()
+        hear_until(waiting.listener, back + 1.5, timeout_s=30)
+    finally:
+        waiting.stop()
+    returned = waiting.listener
+    first = first_sound(returned)
+    assert first is not None, "nothing was heard after Icecast came back"
+    late = first - back - pipeline
     assert late <= 1.0, (
-        f"heard {min(sounds) - back:.2f} s after Icecast accepted again "
-        f"({late:.2f} s less the {tuning_in:.2f} s a listener takes to tune in); "
-        f"then {describe(heard(returned[-1]), back)}"
+        f"heard {first - back:.2f} s after Icecast accepted again ({late:.2f} s less the "
+        f"{pipeline:.2f} s pipeline delay); then {describe(heard(returned), back)}"
     )
-    assert all(tone.frequency in BED for tone in heard(returned[-1]))
+    assert all(tone.frequency in BED for tone in heard(returned))
+
+
+def icecast_pid(station: Station) -> int | None:
+    """The pid in Icecast's pid file (None while a new Icecast is writing it)."""
+    try:
+        return station.icecast_pid()
+    except (OSError, ValueError):
+        return None

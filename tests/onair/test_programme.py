@@ -62,9 +62,16 @@ def test_a_one_item_slot_starts_on_time_and_is_heard_whole(
     recording = station.upload(tones.tone(1100, 1.5))
     start, end = station.book(1.5)
     station.schedule(start, recording_id=recording)
+    assert_heard_on_time(listener, start, end, 1100, pipeline)
+
+
+def assert_heard_on_time(
+    listener: Listener, start: datetime, end: datetime, frequency: int, pipeline: float
+) -> None:
+    """The slot's one item (a tone of `frequency`) was heard from `start`, nearly whole."""
     hear_until(listener, end.timestamp() + 1.0)
     heard_tones = heard_between(listener, start - timedelta(seconds=1), end + timedelta(seconds=1))
-    item = [tone for tone in heard_tones if tone.frequency == 1100]
+    item = [tone for tone in heard_tones if tone.frequency == frequency]
     origin = start.timestamp()
     assert item, f"the slot was never heard: {describe(heard_tones, origin)}"
     late = item[0].at - origin - pipeline
@@ -266,3 +273,30 @@ def test_a_spoken_alert_is_heard_as_loud_as_a_testimony(
     alert = measure(alerted, duration_s=60).integrated_lufs
     shown = f"alert {alert} LUFS, testimony {testimony} LUFS"
     assert abs(alert - testimony) <= LOUDNESS_MATCH_LU, shown
+
+
+def test_a_daily_slot_begun_before_the_last_clock_change_airs_at_its_local_time_today(
+    station: Station, listener: Listener, tones: Tones, pipeline: float
+) -> None:
+    """Issue 10 (DST instants on air): a daily slot is a wall-clock time in the station's
+    zone (America/New_York), so a series that began before the zone's last change of offset
+    airs today at the same local time, an hour away in UTC from where whole days counted
+    from its first start would put it. The real clock cannot be moved to a change night, so
+    the series crosses the last change instead; the skipped and repeated hours themselves
+    are checked at the planner's seam (tests/schedule/test_planner_dst.py)."""
+    zone = ZoneInfo("America/New_York")
+    recording = station.upload(tones.tone(1250, 1.5))
+    start, end = station.book(1.5)
+    today = start.astimezone(zone)
+    days = next(
+        n for n in range(1, 367) if (today - timedelta(days=n)).utcoffset() != today.utcoffset()
+    )
+    first = today - timedelta(days=days)
+    assert first.utcoffset() != today.utcoffset() and first.time() == today.time()
+    station.schedule(
+        first,
+        recording_id=recording,
+        end=first + (end - start),
+        rrule=f"FREQ=DAILY;COUNT={days + 1}",
+    )
+    assert_heard_on_time(listener, start, end, 1250, pipeline)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -22,8 +23,11 @@ class Listener:
     """ffmpeg reading the stream as a player would, keeping every sample it decodes and the
     wall-clock time (time.time()) at which each block of samples came out of the decoder."""
 
-    def __init__(self, url: str, *, input_format: str | None = None) -> None:
-        """`input_format` (e.g. "mp3") spares ffmpeg from guessing the format: a stream joined
+    def __init__(self, url: str, *, input_format: str | None = None, piped: bool = False) -> None:
+        """`piped`: ffmpeg decodes what `feed()` is given rather than fetching `url` itself
+        (which then only names the stream), so it can be started before the stream exists.
+
+        `input_format` (e.g. "mp3") spares ffmpeg from guessing the format: a stream joined
         in the middle of a frame makes it read up to 128 KB first (8 s of a 128 kbit/s
         stream), which would count as the station's delay; with the format known it also needs
         only a small probe (4 KB, a quarter of a second) and no input buffering, so a listener
@@ -47,7 +51,7 @@ class Listener:
                 "0",
                 *forced,
                 "-i",
-                url,
+                "pipe:0" if piped else url,
                 "-f",
                 "s16le",
                 "-ac",
@@ -58,7 +62,7 @@ class Listener:
                 "1",
                 "-",
             ],
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
         )
@@ -79,6 +83,12 @@ class Listener:
     def connected(self) -> bool:
         """False once ffmpeg has ended (the server closed the stream, or it never opened)."""
         return self._process.poll() is None
+
+    def feed(self, data: bytes) -> None:
+        """Hand a piped listener more of the stream (BrokenPipeError once ffmpeg has ended)."""
+        assert self._process.stdin is not None, "only a piped listener is fed"
+        self._process.stdin.write(data)
+        self._process.stdin.flush()
 
     def heard_s(self) -> float:
         with self._lock:
@@ -121,6 +131,9 @@ class Listener:
         return times
 
     def stop(self) -> None:
+        if self._process.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self._process.stdin.close()
         if self._process.poll() is None:
             self._process.terminate()
             try:
