@@ -294,7 +294,8 @@ def with_sms_off_the_alert_form_does_not_offer_sms_and_says_why(walk: Walk) -> N
 
 def with_sms_on_an_alert_reaches_the_smsc(walk: Walk, smsc: SmscSimulator) -> None:
     """`serve` restarted with SMPP on, against the simulator: the same operator's alert is
-    offered by SMS (ticked), and the SMSC receives it for the subscriber's number."""
+    offered by SMS (ticked), the SMSC receives it for the subscriber's number, and the
+    alert's page stops counting it as queued."""
     walk.stations.restart(
         ALTAVOZ_SMPP__ENABLED="true",
         ALTAVOZ_SMPP__HOST="127.0.0.1",
@@ -320,6 +321,10 @@ def with_sms_on_an_alert_reaches_the_smsc(walk: Walk, smsc: SmscSimulator) -> No
     )
     assert submitted["destination_addr"] == PHONE_ON_THE_WIRE
     assert page.locator("#sms-blocked").count() == 0
+    queued = page.locator("table tbody tr td:nth-child(2)")
+    reload_until(
+        page, lambda: queued.inner_text() == "0", what="the alert page to show none queued"
+    )
     walk.shot(page, "alert-sent")
 
 
