@@ -251,13 +251,13 @@ def moderator_retries_a_voice_message_after_the_model_is_installed(
 
 def on_air_title(walk: Walk, page: Page) -> Locator:
     """What the dashboard shows on air: its `#on-air` section. STOPGAP: while the dashboard
-    has no `#on-air` yet, the On-air page's "now" line stands in; drop this fallback once the
-    rebuilt dashboard is merged."""
+    has no `#on-air` yet, the On-air page's "now playing" section stands in; drop this
+    fallback once the rebuilt dashboard is merged."""
     page.goto(walk.url("/"))
     if page.locator("#on-air").count():
         return page.locator("#on-air")
     page.goto(walk.url("/on-air/"))
-    return page.locator("section.onair p.now")
+    return page.locator("section.onair")
 
 
 def dashboard_shows_the_slot_on_air(walk: Walk) -> None:
