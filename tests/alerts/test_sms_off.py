@@ -93,7 +93,7 @@ def test_the_api_refuses_sms_while_it_is_off_with_422_and_the_reason(
     assert on_air.status_code == 201
 
 
-def test_an_alert_queued_before_sms_was_turned_off_says_its_sms_cannot_go_out(
+def test_an_sms_only_alert_queued_with_sms_now_off_says_so_and_promises_no_airing(
     client: FlaskClient,
     logged_in: Callable[[Role], User],
     api_token: Callable[[Role], str],
@@ -109,6 +109,8 @@ def test_an_alert_queued_before_sms_was_turned_off_says_its_sms_cannot_go_out(
     client.get("/lang/en")
     page = client.get(f"/alerts/{alert_id}").get_data(as_text=True)
     assert "SMS cannot go out: SMPP is disabled in the configuration" in page
+    assert "Not aired yet" not in page, "an SMS-only alert must not promise an airing"
+    assert "this alert goes by SMS only" in page
 
 
 def test_an_sms_alert_without_an_sms_worker_says_so_until_one_runs(

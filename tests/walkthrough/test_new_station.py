@@ -216,12 +216,14 @@ def operator_schedules_a_weekly_slot_a_minute_ahead(walk: Walk) -> None:
     form.locator("[name=minutes]").fill("10")
     form.locator("[name=repeat]").select_option("weekly")
     weekday = form.locator(f"input[name=weekdays][value={WEEKDAYS[start.weekday()]}]")
-    if weekday.count():  # the plain-choices form (issue 13) names the days; today's has none
-        weekday.check()
+    expect(weekday).to_be_checked()  # the chosen day's weekday is ticked for the operator
+    form.locator("[name=interval]").fill("1")
     walk.shot(page, "slot-form")
     form.locator("button[type=submit]").click()
     flash(page, "Espacio añadido.")
-    expect(page.locator("table.week td.slot", has_text=SLOT_TITLE)).to_have_count(1, timeout=SLOW)
+    expect(page.locator("table.week td.slot.today", has_text=SLOT_TITLE)).to_have_count(
+        1, timeout=SLOW
+    )
     walk.shot(page, "week")
 
 
@@ -250,14 +252,9 @@ def moderator_retries_a_voice_message_after_the_model_is_installed(
 
 
 def on_air_title(walk: Walk, page: Page) -> Locator:
-    """What the dashboard shows on air: its `#on-air` section. STOPGAP: while the dashboard
-    has no `#on-air` yet, the On-air page's "now playing" section stands in; drop this
-    fallback once the rebuilt dashboard is merged."""
+    """What the dashboard, the page an operator keeps open, shows on air."""
     page.goto(walk.url("/"))
-    if page.locator("#on-air").count():
-        return page.locator("#on-air")
-    page.goto(walk.url("/on-air/"))
-    return page.locator("section.onair")
+    return page.locator("#on-air")
 
 
 def dashboard_shows_the_slot_on_air(walk: Walk) -> None:
