@@ -23,7 +23,8 @@ from audio import moderation
 from audio.models import Moderation, TranscriptionStatus, VoiceMessage
 from audio.storage import MediaStore
 from audio.vosk_models import ModelError, model_path
-from gateway.alert_models import Alert
+from gateway.alert_approval import refusal
+from gateway.alert_models import Alert, AlertStatus
 from gateway.alerts import alert_status, sms_blocked
 from gateway.database import Database
 from gateway.metrics import StreamHeardNow, stream_heard
@@ -73,6 +74,16 @@ class PendingVoice:
     oldest: list[VoiceMessage]
 
 
+@dataclass(frozen=True)
+class DraftWaiting:
+    id: int
+    text: str
+    drafted_by: str
+    drafted_at: datetime
+    mine_to_approve: bool
+    """False for the viewer's own draft: it waits for someone else."""
+
+
 @dataclass
 class Overview:
     on_air: OnAirNow | None
@@ -88,10 +99,19 @@ class Overview:
     """None for a role that may not see messages awaiting moderation."""
     alerts: list[dict[str, Any]] | None = None
     """None for a role that may not see alerts."""
+    drafts: list[DraftWaiting] = field(default_factory=list)
+    """Alerts held for a second person's approval (alerts.approvals_required)."""
     needs: list[NeedsPerson] = field(default_factory=list)
 
 
-def gather(database: Database, settings: Settings, role: Role | None, *, now: datetime) -> Overview:
+def gather(
+    database: Database,
+    settings: Settings,
+    role: Role | None,
+    *,
+    now: datetime,
+    actor_id: int | None = None,
+) -> Overview:
     beats = live_heartbeats(database, now=now)
     workers = {kind.value: [beat for beat in beats if beat.kind == kind] for kind in WorkerKind}
     planner = Planner(database, settings=settings, store=MediaStore(settings.media.dir))
@@ -119,6 +139,20 @@ def gather(database: Database, settings: Settings, role: Role | None, *, now: da
             alerts = session.scalars(
                 select(Alert).order_by(Alert.created_at.desc(), Alert.id.desc()).limit(ALERTS_SHOWN)
             )
+            overview.drafts = [
+                DraftWaiting(
+                    id=draft.id,
+                    text=draft.text,
+                    drafted_by=draft.created_by,
+                    drafted_at=draft.created_at,
+                    mine_to_approve=refusal(draft, actor_id=actor_id, role=role) is None,
+                )
+                for draft in session.scalars(
+                    select(Alert)
+                    .where(Alert.status == AlertStatus.DRAFT)
+                    .order_by(Alert.created_at, Alert.id)
+                )
+            ]
             overview.alerts = [
                 {
                     **alert_status(session, alert, settings=settings, now=now),
@@ -151,6 +185,8 @@ def needs_a_person(
     (the fallback on the playlists page, retries on the voice list); a worker that does not
     report and a missing model are for everyone, since someone must call the technician."""
     needs: list[NeedsPerson] = []
+    if overview.drafts:
+        needs.append(NeedsPerson("drafts", count=len(overview.drafts)))
     if role in STAFF and overview.fallback is None:
         needs.append(NeedsPerson("no_fallback"))
     silent = tuple(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES
@@ -38,7 +39,13 @@ def minutes(seconds: float) -> str:
 @blueprint.get("/")
 @requires(ALL_ROLES)
 def dashboard() -> ResponseReturnValue:
-    overview = gather(database(), settings(), current_role(), now=utcnow())
+    overview = gather(
+        database(),
+        settings(),
+        current_role(),
+        now=utcnow(),
+        actor_id=getattr(current_user, "id", None),
+    )
     return render_template(
         "dashboard.html",
         overview=overview,

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from audio.models import Moderation, TranscriptionStatus, VoiceMessage
 from audio.storage import MediaStore
-from gateway.accounts import SYSTEM, User
+from gateway.accounts import SYSTEM, Actor, User
 from gateway.alerts import AlertRequest, create_alert
 from gateway.database import Database, utcnow
 from gateway.roles import Role
@@ -272,3 +272,25 @@ def test_an_operator_is_not_sent_to_pages_it_may_not_use_and_a_moderator_not_to_
         assert client.get(link.replace("&amp;", "&")).status_code == 200, link
     page = dashboard_as(app, make_user, Role.OPERATOR)
     assert "transcripción falló" not in page and 'href="/schedule/playlists"' in page
+
+
+@pytest.mark.parametrize("settings", [{"alerts": {"approvals_required": 1}}], indirect=True)
+def test_a_draft_alert_waits_on_the_dashboard_for_another_person_to_approve_it(
+    app: Flask, make_user: Callable[..., User], database: Database, settings: Settings
+) -> None:
+    drafter = make_user(Role.OPERATOR)
+    request = AlertRequest.from_json(
+        {"text": "Bloqueo en la carretera", "regions": ["*"], "channels": ["air"]}
+    )
+    with database.session() as session:
+        actor = Actor(id=drafter.id, name=drafter.username)
+        draft_id = create_alert(session, request, settings=settings, actor=actor, now=utcnow()).id
+    browser = app.test_client()
+    assert log_in(browser, drafter.username) == 302
+    own = browser.get("/").get_data(as_text=True)
+    assert "1 alerta espera que otra persona la apruebe." in section(own, "needs")
+    assert f'href="/alerts/{draft_id}"' in section(own, "drafts")
+    assert "espera a otra persona" in section(own, "drafts")
+    other = dashboard_as(app, make_user, Role.ADMIN)
+    assert "te toca aprobarla o rechazarla" in section(other, "drafts")
+    assert not has_section(dashboard_as(app, make_user, Role.MODERATOR), "drafts")
