@@ -7,8 +7,10 @@ pumps PDUs through it: nothing here decides what to send or what an answer means
 
 from __future__ import annotations
 
+import logging
+import select
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,8 @@ from smpplib.client import Client
 
 from sms.link_settings import BindMode, LinkSettings
 from sms.link_wire import BindCommand, LinkError, PduReader, bound_client
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -101,3 +105,22 @@ def bind_sessions(settings: LinkSettings, serials: Iterator[int]) -> list[LinkSe
             session.client.disconnect()
         raise
     return sessions
+
+
+def unbind_sessions(
+    sessions: list[LinkSession], timeout_s: float, read: Callable[[LinkSession], None]
+) -> None:
+    """Send unbind on every session and `read` what comes until each has its unbind_resp
+    (`read` marks it `unbound`), or the time is up: then it is closed anyway."""
+    deadline = time.monotonic() + timeout_s
+    for session in sessions:
+        session.send_pdu(smpp.make_pdu("unbind", client=session.client))
+    while not all(session.unbound for session in sessions):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            logger.warning("no unbind_resp before the deadline; closing anyway")
+            return
+        waiting = {s.socket: s for s in sessions if not s.unbound}
+        readable, _, _ = select.select(list(waiting), [], [], remaining)
+        for ready in readable:
+            read(waiting[ready])

@@ -34,7 +34,7 @@ from gateway.worker import Worker, WorkerHeartbeat
 from sms import outbox, receipt_matching
 from sms.inbound import InboundHandler
 from sms.link import ESME_RX_T_APPN, SmppLink
-from sms.link_events import Delivery, LinkState, Submission
+from sms.link_events import Delivery, DeliveryTicket, LinkState, Submission
 from sms.link_outcomes import EventInbox, Kind, OutcomeBatch
 from sms.link_settings import link_settings
 from sms.models import LinkStatus
@@ -92,6 +92,8 @@ class SmsWorker(Worker):
         self.validity_period = relative_time(settings.smpp.receipt_timeout_s)
         """Sent with every segment: the SMSC stops trying when we stop waiting for a receipt."""
         self.link_state = LinkState.DISCONNECTED
+        self.answers_due: list[DeliveryTicket] = []
+        """deliver_sm whose content is committed, not yet handed to the link to answer."""
 
     def setup(self) -> None:
         if not self.settings.smpp.enabled:
@@ -113,6 +115,7 @@ class SmsWorker(Worker):
             # comes during the unbind is committed below but left unanswered, so an SMSC
             # delivers it again (a duplicate at worst, never a loss).
             self._drain_events()
+            self._acknowledge_due()
             self.link.stop()
             if self._thread is not None:
                 self._thread.join(timeout=15)
@@ -131,6 +134,7 @@ class SmsWorker(Worker):
         worked = self._expire_unanswered() or worked
         if self.link_state is LinkState.BOUND:
             worked = self._feed_link() or worked
+        self._acknowledge_due()
         return worked
 
     def busy(self) -> bool:
@@ -174,8 +178,15 @@ class SmsWorker(Worker):
                 )
             )
         if submissions:
-            self.link.submit_all(submissions)
+            self.link.submit_all(submissions, acknowledge=self.answers_due)
+            self.answers_due = []
         return claimed or bool(submissions)
+
+    def _acknowledge_due(self) -> None:
+        """Answer the committed deliver_sm that did not go with submits."""
+        if self.link is not None and self.answers_due:
+            self.link.acknowledge(self.answers_due)
+        self.answers_due = []
 
     def _drain_events(self) -> bool:
         batch = OutcomeBatch()
@@ -213,11 +224,12 @@ class SmsWorker(Worker):
                 for delivery in batch.inbound:
                     self._receive(session, delivery, now)
         except BaseException:
+            self._acknowledge_due()
             if self.link is not None and batch.tickets:
                 self.link.acknowledge(batch.tickets, status=ESME_RX_T_APPN)
             raise
-        if self.link is not None and batch.tickets:
-            self.link.acknowledge(batch.tickets)
+        # Committed: answered with the next submits, in one hand-over to the link's thread.
+        self.answers_due.extend(batch.tickets)
         self.outstanding -= batch.finished
         self.items_done += batch.sent
         self.items_failed += batch.refused
