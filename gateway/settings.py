@@ -151,6 +151,7 @@ class SmppSettings(_Section):
     window: int = Field(10, ge=1, le=1000)
     max_tps: float = Field(50, gt=0, le=10000)
     enquire_link_s: float = Field(30, gt=0)
+    bind_timeout_s: float = Field(2, gt=0, le=60)
     gsm7_data_coding: int = Field(0, ge=0, le=255)
     gsm7_packed: bool = False
     smart_encoding: bool = True

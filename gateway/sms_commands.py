@@ -28,9 +28,9 @@ from sms.models import LinkStatus, OutboundSegment, SegmentState
 from sms.phones import PhoneError, to_e164
 
 SEND_TIMEOUT_S = 60.0
-BIND_WAIT_S = 12.0
-"""How long a command waits for a bind before it gives up: a little more than the link's own
-connect and response timeout (10 s), which then reports the fault itself."""
+BIND_GRACE_S = 2.0
+"""How much longer than `smpp.bind_timeout_s` a command waits for a bind before it gives up;
+normally the link reports the fault itself when its own bind timeout runs out."""
 WAIT_POLL_S = 0.2
 WAITING_STATES = (SegmentState.QUEUED, SegmentState.SUBMITTING)
 
@@ -111,13 +111,16 @@ def _deliver(settings: Settings, database: Database, message_id: int) -> str | N
         if beat.kind == "sms"
     ]
     if workers:
-        return _wait_for_workers(database, message_id, workers)
+        bind_wait_s = settings.smpp.bind_timeout_s + BIND_GRACE_S
+        return _wait_for_workers(database, message_id, workers, bind_wait_s=bind_wait_s)
     if not settings.smpp.enabled:
         return "SMPP is disabled (smpp.enabled = false); the message stays queued"
     return _carry_ourselves(settings, database, message_id)
 
 
-def _wait_for_workers(database: Database, message_id: int, workers: list[str]) -> str | None:
+def _wait_for_workers(
+    database: Database, message_id: int, workers: list[str], *, bind_wait_s: float
+) -> str | None:
     """The running worker owns the message; give up waiting (it stays queued) as soon as its
     link is known to be down, so the operator is not left staring at a silent command."""
     started = time.monotonic()
@@ -127,7 +130,7 @@ def _wait_for_workers(database: Database, message_id: int, workers: list[str]) -
             links = list(session.scalars(select(LinkStatus).where(LinkStatus.worker.in_(workers))))
         bound = any(link.state == LinkState.BOUND.value for link in links)
         broken = [link for link in links if link.detail]
-        if not bound and (broken or elapsed > BIND_WAIT_S):
+        if not bound and (broken or elapsed > bind_wait_s):
             link = broken[0] if broken else None
             why = f"{link.state}: {link.detail}" if link else "not bound"
             return (
@@ -154,6 +157,7 @@ def _carry_ourselves(settings: Settings, database: Database, message_id: int) ->
     started = time.monotonic()
     fault: str | None = None
     ever_bound = False
+    bind_wait_s = settings.smpp.bind_timeout_s + BIND_GRACE_S
     with _link_logs_quiet():
         worker.setup()
         try:
@@ -162,11 +166,11 @@ def _carry_ourselves(settings: Settings, database: Database, message_id: int) ->
                 elapsed = time.monotonic() - started
                 ever_bound = ever_bound or worker.link.state is LinkState.BOUND
                 if worker.link.state is not LinkState.BOUND and (
-                    worker.link.counters.faults or (not ever_bound and elapsed > BIND_WAIT_S)
+                    worker.link.counters.faults or (not ever_bound and elapsed > bind_wait_s)
                 ):
                     fault = worker.link.last_error or (
                         f"no answer from the SMSC at {settings.smpp.host}:{settings.smpp.port} "
-                        f"within {BIND_WAIT_S:.0f} s"
+                        f"within {bind_wait_s:.0f} s"
                     )
                     break
                 if elapsed > SEND_TIMEOUT_S:

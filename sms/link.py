@@ -4,6 +4,7 @@ One thread runs `SmppLink.run()`; it selects over the SMPP socket(s) and a wake-
 new submission or a stop request from another thread is acted on at once, while idle links
 still send enquire_link and overdue responses are noticed on time. Everything the SMSC says
 is reported to a `LinkEvents` object; nothing here encodes text or touches the database.
+Binding a connection and writing to it are `sms.link_session`'s; this is the PDU pump.
 """
 
 from __future__ import annotations
@@ -15,23 +16,19 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
 from smpplib import consts, exceptions, smpp
-from smpplib.client import Client
 
 from sms.link_events import DeliveryTicket, LinkCounters, LinkEvents, LinkState, Submission
-from sms.link_settings import BindMode, LinkSettings
+from sms.link_session import LinkSession, bind_sessions, unbind_sessions
+from sms.link_settings import LinkSettings
 from sms.link_window import SubmitWindow
 from sms.link_wire import (
-    BindCommand,
     Command,
     LinkError,
-    PduReader,
-    bound_client,
     delivery_from,
     encode_deliver_sm_resp,
     encode_submit_sm,
@@ -50,26 +47,6 @@ THROTTLING_STATUSES = frozenset({consts.SMPP_ESME_RTHROTTLED, consts.SMPP_ESME_R
 ESME_RX_T_APPN = 0x64
 """Told to the SMSC when our side failed to take a deliver_sm in: it keeps it and retries."""
 UNBIND_DEADLINE_S = 2.0
-
-
-@dataclass
-class _Session:
-    """One bound connection and its keep-alive bookkeeping."""
-
-    client: Client
-    reader: PduReader
-    can_submit: bool
-    last_heard: float
-    serial: int
-    """Tells this connection from the ones before it, for answers given later (tickets)."""
-    enquire_sequence: int | None = None
-    enquire_deadline: float = 0.0
-    unbound: bool = False
-
-    def next_timer(self, interval: float) -> float:
-        if self.enquire_sequence is not None:
-            return self.enquire_deadline
-        return self.last_heard + interval
 
 
 class SmppLink:
@@ -91,7 +68,7 @@ class SmppLink:
         self._serials = count(1)
         self._queue: deque[Submission] = deque()
         self._window = SubmitWindow(size=settings.window, timeout_s=settings.response_timeout_s)
-        self._sessions: list[_Session] = []
+        self._sessions: list[LinkSession] = []
         self._wakeup = Wakeup()
         self._stopping = threading.Event()
         self._lifecycle = threading.Lock()
@@ -118,12 +95,17 @@ class SmppLink:
         """Queue a submission; thread-safe, and sent as soon as the window and pacing allow."""
         self.submit_all((submission,))
 
-    def submit_all(self, submissions: Iterable[Submission]) -> None:
-        """Queue several submissions, in order, with one wake-up of the link's thread."""
+    def submit_all(
+        self, submissions: Iterable[Submission], *, acknowledge: Iterable[DeliveryTicket] = ()
+    ) -> None:
+        """Queue several submissions, in order, and answer these deliver_sm with ESME_ROK (see
+        `acknowledge`), with one wake-up of the link's thread: each wake-up hands the
+        interpreter lock over, twice per window at a thousand messages a second."""
         with self._lifecycle:
             if self._finished:
                 raise LinkError("the link has stopped; create a new one")
             self._queue.extend(submissions)
+            self._answers.extend((ticket, consts.SMPP_ESME_ROK) for ticket in acknowledge)
             self._wakeup.wake()
 
     def acknowledge(
@@ -212,21 +194,7 @@ class SmppLink:
 
     def _bind_all(self) -> None:
         self._set_state(LinkState.BINDING)
-        if self._settings.bind_mode is BindMode.TRANSCEIVER:
-            roles = [(BindCommand.TRANSCEIVER, True)]
-        else:
-            roles = [(BindCommand.TRANSMITTER, True), (BindCommand.RECEIVER, False)]
-        for command, can_submit in roles:
-            client = bound_client(self._settings, command)
-            self._sessions.append(
-                _Session(
-                    client=client,
-                    reader=PduReader(client),
-                    can_submit=can_submit,
-                    last_heard=time.monotonic(),
-                    serial=next(self._serials),
-                )
-            )
+        self._sessions.extend(bind_sessions(self._settings, self._serials))
         self._set_state(LinkState.BOUND)
 
     def _close_all(self) -> None:
@@ -238,24 +206,24 @@ class SmppLink:
     def _serve(self) -> None:
         """The bound loop: send what may go, read what came, keep alive; until stop."""
         while not self._stopping.is_set():
-            self._send_answers()
+            out = self._answers_due()
             now = time.monotonic()
             for key in self._window.expire(now):
                 self.counters.unknown += 1
                 self._probe_soon()
                 self._events.unknown(key)
-            retry_at = self._send_due(now)
+            retry_at = self._send_due(now, out)
             interval = self._settings.enquire_link_interval_s
             for session in self._sessions:
                 if session.next_timer(interval) <= now:
-                    self._keep_alive(session, now)
+                    session.keep_alive(now, self._settings.response_timeout_s)
             timers = [session.next_timer(interval) for session in self._sessions]
             candidates = (*timers, retry_at, self._window.next_deadline())
             wake_at = min(t for t in candidates if t is not None)
             self._wait_and_read(max(0.0, wake_at - now))
 
     def _wait_and_read(self, timeout: float) -> None:
-        by_socket = {session.client._socket: session for session in self._sessions}
+        by_socket = {session.socket: session for session in self._sessions}
         readable, _, _ = select.select([self._wakeup.read_fd, *by_socket], [], [], timeout)
         for ready in readable:
             if ready == self._wakeup.read_fd:
@@ -263,7 +231,7 @@ class SmppLink:
             else:
                 self._read_available(by_socket[ready])
 
-    def _read_available(self, session: _Session) -> None:
+    def _read_available(self, session: LinkSession) -> None:
         """Act on every PDU already received, so a burst of responses frees the window at once."""
         try:
             pdus = session.reader.read()
@@ -281,55 +249,35 @@ class SmppLink:
             if session.unbound:
                 return
 
-    def _act_on(self, session: _Session, pdu: Any) -> None:
+    def _act_on(self, session: LinkSession, pdu: Any) -> None:
         try:
             command = Command(pdu.command)
         except ValueError:
             logger.warning("unexpected %s from the SMSC, answered generic_nack", pdu.command)
             if pdu.is_request():
-                self._send(session, "generic_nack", pdu.sequence, consts.SMPP_ESME_RINVCMDID)
+                session.send("generic_nack", pdu.sequence, consts.SMPP_ESME_RINVCMDID)
             return
         _HANDLERS[command](self, session, pdu)
 
-    def _send(self, session: _Session, command: str, sequence: int | None, status: int) -> Any:
-        pdu = smpp.make_pdu(command, client=session.client, status=status)
-        if sequence is not None:
-            pdu.sequence = sequence
-        self._send_pdu(session, pdu)
-        return pdu
-
-    def _send_answers(self) -> None:
-        """The deliver_sm_resp the receiver released since the last turn, in its order, written
-        in one go per connection: a committed batch of receipts is answered in one segment."""
-        written: dict[int, list[bytes]] = {}
+    def _answers_due(self) -> dict[int, list[bytes]]:
+        """The deliver_sm_resp the receiver released since the last turn, in its order, by
+        connection, to be written in one go with the submits due: one segment per turn."""
+        out: dict[int, list[bytes]] = {}
         while self._answers:
             ticket, status = self._answers.popleft()
-            session = next((s for s in self._sessions if s.serial == ticket.session), None)
-            if session is None:
-                continue
-            raw = encode_deliver_sm_resp(ticket.sequence, status)
-            written.setdefault(session.serial, []).append(raw)
+            if any(s.serial == ticket.session for s in self._sessions):
+                raw = encode_deliver_sm_resp(ticket.sequence, status)
+                out.setdefault(ticket.session, []).append(raw)
+        return out
+
+    def _write_out(self, out: dict[int, list[bytes]]) -> None:
         for session in self._sessions:
-            if session.serial in written:
-                self._write(session, b"".join(written[session.serial]), what="deliver_sm_resp")
+            if session.serial in out:
+                pdus = out[session.serial]
+                session.write(b"".join(pdus), what=f"{len(pdus)} PDUs")
 
-    def _send_pdu(self, session: _Session, pdu: Any) -> None:
-        try:
-            session.client.send_pdu(pdu)
-        except (exceptions.ConnectionError, exceptions.PDUError, OSError) as error:
-            raise LinkError(f"sending {pdu.command} failed: {error!r}") from error
-
-    def _write(self, session: _Session, data: bytes, *, what: str) -> None:
-        sock = session.client._socket
-        try:
-            if sock is None:
-                raise exceptions.ConnectionError("not connected")
-            sock.sendall(data)
-        except (exceptions.ConnectionError, OSError) as error:
-            raise LinkError(f"sending {what} failed: {error!r}") from error
-
-    def _send_due(self, now: float) -> float | None:
-        """Send queued submissions while window and pacing allow.
+    def _send_due(self, now: float, out: dict[int, list[bytes]]) -> float | None:
+        """Send queued submissions while window and pacing allow, after the answers in `out`.
 
         Returns when to try again if only time (not a response) can open the way.
         """
@@ -353,20 +301,14 @@ class SmppLink:
                 sequence, raw = pdu.sequence, pdu.generate()
             self._window.open(sequence, submission.key, now)
             pdus.append(raw)
+        # One write for every answer and submit due now: fewer system calls, and the SMSC gets
+        # them in one segment instead of one by one.
         if pdus:
-            # One write for every submit due now: fewer system calls, and the SMSC gets them
-            # in one segment instead of one by one.
-            self._write(transmitter, b"".join(pdus), what=f"{len(pdus)} submit_sm")
+            out.setdefault(transmitter.serial, []).extend(pdus)
+        self._write_out(out)
+        if pdus:
             self._pacing.sent(len(pdus), time.monotonic())
         return retry_at
-
-    def _keep_alive(self, session: _Session, now: float) -> None:
-        if session.enquire_sequence is not None:
-            raise LinkError("no enquire_link_resp in time: the SMSC or the network is gone")
-        pdu = smpp.make_pdu("enquire_link", client=session.client)
-        self._send_pdu(session, pdu)
-        session.enquire_sequence = pdu.sequence
-        session.enquire_deadline = now + self._settings.response_timeout_s
 
     def _probe_soon(self) -> None:
         """A missing response may mean a dead link: check with enquire_link on the next turn."""
@@ -374,22 +316,12 @@ class SmppLink:
             session.last_heard = -math.inf
 
     def _unbind_all(self) -> None:
-        self._send_answers()
+        self._write_out(self._answers_due())
         self._set_state(LinkState.UNBINDING)
-        deadline = time.monotonic() + min(self._settings.response_timeout_s, UNBIND_DEADLINE_S)
-        for session in self._sessions:
-            self._send_pdu(session, smpp.make_pdu("unbind", client=session.client))
-        while not all(session.unbound for session in self._sessions):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                logger.warning("no unbind_resp before the deadline; closing anyway")
-                return
-            waiting = {s.client._socket: s for s in self._sessions if not s.unbound}
-            readable, _, _ = select.select(list(waiting), [], [], remaining)
-            for ready in readable:
-                self._read_available(waiting[ready])
+        timeout = min(self._settings.response_timeout_s, UNBIND_DEADLINE_S)
+        unbind_sessions(self._sessions, timeout, self._read_available)
 
-    def _on_submit_sm_resp(self, session: _Session, pdu: Any) -> None:
+    def _on_submit_sm_resp(self, session: LinkSession, pdu: Any) -> None:
         key = self._window.close(pdu.sequence)
         if key is None:
             self.counters.late_responses += 1
@@ -409,7 +341,7 @@ class SmppLink:
             self.counters.failed += 1
             self._events.failed(key, pdu.status)
 
-    def _on_deliver_sm(self, session: _Session, pdu: Any) -> None:
+    def _on_deliver_sm(self, session: LinkSession, pdu: Any) -> None:
         ticket = DeliveryTicket(session.serial, pdu.sequence) if self._acknowledge_later else None
         delivery = delivery_from(pdu, datetime.now(tz=UTC), ticket=ticket)
         try:
@@ -420,26 +352,26 @@ class SmppLink:
                 self.counters.inbound += 1
                 self._events.inbound(delivery)
         except BaseException:
-            self._send(session, "deliver_sm_resp", pdu.sequence, ESME_RX_T_APPN)
+            session.send("deliver_sm_resp", pdu.sequence, ESME_RX_T_APPN)
             raise
         if ticket is None:
-            self._send(session, "deliver_sm_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+            session.send("deliver_sm_resp", pdu.sequence, consts.SMPP_ESME_ROK)
 
-    def _on_enquire_link(self, session: _Session, pdu: Any) -> None:
-        self._send(session, "enquire_link_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+    def _on_enquire_link(self, session: LinkSession, pdu: Any) -> None:
+        session.send("enquire_link_resp", pdu.sequence, consts.SMPP_ESME_ROK)
 
-    def _on_enquire_link_resp(self, session: _Session, pdu: Any) -> None:
+    def _on_enquire_link_resp(self, session: LinkSession, pdu: Any) -> None:
         if pdu.sequence == session.enquire_sequence:
             session.enquire_sequence = None
 
-    def _on_unbind(self, session: _Session, pdu: Any) -> None:
-        self._send(session, "unbind_resp", pdu.sequence, consts.SMPP_ESME_ROK)
+    def _on_unbind(self, session: LinkSession, pdu: Any) -> None:
+        session.send("unbind_resp", pdu.sequence, consts.SMPP_ESME_ROK)
         raise LinkError("the SMSC unbound us")
 
-    def _on_unbind_resp(self, session: _Session, pdu: Any) -> None:
+    def _on_unbind_resp(self, session: LinkSession, pdu: Any) -> None:
         session.unbound = True
 
-    def _on_generic_nack(self, session: _Session, pdu: Any) -> None:
+    def _on_generic_nack(self, session: LinkSession, pdu: Any) -> None:
         key = self._window.close(pdu.sequence)
         if key is not None:
             self.counters.failed += 1
@@ -447,11 +379,11 @@ class SmppLink:
             return
         raise LinkError(f"generic_nack (status {pdu.status:#x}) for sequence {pdu.sequence}")
 
-    def _on_alert_notification(self, session: _Session, pdu: Any) -> None:
+    def _on_alert_notification(self, session: LinkSession, pdu: Any) -> None:
         logger.info("alert_notification for %s ignored", text(pdu.source_addr))
 
 
-_HANDLERS: dict[Command, Callable[[SmppLink, _Session, Any], None]] = {
+_HANDLERS: dict[Command, Callable[[SmppLink, LinkSession, Any], None]] = {
     Command.SUBMIT_SM_RESP: SmppLink._on_submit_sm_resp,
     Command.DELIVER_SM: SmppLink._on_deliver_sm,
     Command.ENQUIRE_LINK: SmppLink._on_enquire_link,

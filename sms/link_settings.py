@@ -43,6 +43,9 @@ class LinkSettings:
     response_timeout_s: float = 10.0
     """How long a response may take before the request counts as lost (and the link as dead,
     for bind, enquire_link and unbind)."""
+    bind_timeout_s: float = 2.0
+    """How long connecting and the bind may take: shorter than other responses, so a silent
+    SMSC (it accepts the connection, never answers) is reported, and retried, in seconds."""
     reconnect_initial_s: float = 1.0
     reconnect_max_s: float = 60.0
 
@@ -51,7 +54,7 @@ class LinkSettings:
             raise ValueError("the submit window must allow at least one message in flight")
         if self.reconnect_initial_s <= 0 or self.reconnect_max_s < self.reconnect_initial_s:
             raise ValueError("reconnect backoff needs 0 < initial <= max")
-        if self.response_timeout_s <= 0 or self.enquire_link_interval_s <= 0:
+        if min(self.response_timeout_s, self.bind_timeout_s, self.enquire_link_interval_s) <= 0:
             raise ValueError("timeouts and the enquire_link interval must be positive")
 
     def reconnect_delay(self, failures: int) -> float:
@@ -81,4 +84,5 @@ def link_settings(smpp: SmppSettings) -> LinkSettings:
         else BindMode.TRANSMITTER_AND_RECEIVER,
         window=smpp.window,
         enquire_link_interval_s=smpp.enquire_link_s,
+        bind_timeout_s=smpp.bind_timeout_s,
     )

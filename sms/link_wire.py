@@ -57,7 +57,7 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
     client = Client(
         settings.host,
         settings.port,
-        timeout=settings.response_timeout_s,
+        timeout=settings.bind_timeout_s,
         logger_name=SMPPLIB_LOGGER,
         allow_unknown_opt_params=True,
     )
@@ -69,6 +69,8 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
             password=settings.password,
             system_type=settings.system_type,
         )
+        # Bound: from now on a blocked write counts as lost after the usual response time.
+        client._socket.settimeout(settings.response_timeout_s)
     except exceptions.PDUError as error:
         status = error.args[1] if len(error.args) > 1 else None
         refusal = status_name(status) if isinstance(status, int) else str(error.args[0])

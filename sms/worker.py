@@ -1,9 +1,10 @@
 """The SMS worker: moves the outbound queue through the SMPP link and records what comes back.
 
-The link runs on its own thread and reports every outcome to `_EventInbox`, which only
-appends to a queue; this worker's loop drains that queue and writes the outcomes to the
-database in batches, then claims more segments for the link. So the database is touched from
-one thread, and a slow disk never stalls the SMPP session's responses or keep-alives.
+The link runs on its own thread and reports every outcome to an `EventInbox`
+(`sms.link_outcomes`), which only appends to a queue; this worker's loop drains that queue
+and writes the outcomes to the database in batches, then claims more segments for the link.
+So the database is touched from one thread, and a slow disk never stalls the SMPP session's
+responses or keep-alives.
 
 What the SMSC hands over (receipts, mobile-originated messages) is answered only after the
 batch that holds it is committed: the SMSC forgets a deliver_sm once answered, so an answer
@@ -22,11 +23,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Hashable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,11 +36,11 @@ from sms import outbox, receipt_matching
 from sms.inbound import InboundHandler
 from sms.link import ESME_RX_T_APPN, SmppLink
 from sms.link_events import Delivery, DeliveryTicket, LinkState, Submission
+from sms.link_outcomes import EventInbox, Kind, OutcomeBatch
 from sms.link_settings import link_settings
-from sms.models import LinkStatus, SegmentState
+from sms.models import LinkStatus
 from sms.pacing import Backoff, SmscPacer
 from sms.phones import smpp_address
-from sms.receipts import ReceiptOutcome, normalize_message_id, receipt_outcome
 from sms.smpp_time import relative_time
 
 log = logging.getLogger(__name__)
@@ -65,107 +62,6 @@ RECEIPT_TIMEOUT_CHECK_S = 30.0
 LIVE_HEARTBEAT_S = 30.0
 
 
-class _Kind(Enum):
-    SUBMITTED = "submitted"
-    THROTTLED = "throttled"
-    FAILED = "failed"
-    REQUEUE = "requeue"
-    RECEIPT = "receipt"
-    INBOUND = "inbound"
-    LINK_STATE = "link_state"
-
-
-class _Event(NamedTuple):
-    """One report of the link; a tuple, as two of these are made per message sent."""
-
-    kind: _Kind
-    key: tuple[int, int] = (0, 0)
-    """(segment id, attempt) for outcomes of a submission."""
-    detail: str = ""
-    status: int = 0
-    delivery: Delivery | None = None
-    state: LinkState | None = None
-
-
-@dataclass
-class _EventInbox:
-    """LinkEvents that never raise: everything is handed to the worker thread, which is woken."""
-
-    wake: threading.Event
-    events: queue.SimpleQueue[_Event] = field(default_factory=queue.SimpleQueue)
-
-    def _put(self, event: _Event) -> None:
-        self.events.put(event)
-        # The worker clears the flag before it drains, so an event put while the flag is
-        # still set will be drained anyway; setting it again would only cost a lock.
-        if not self.wake.is_set():
-            self.wake.set()
-
-    def submitted(self, key: Hashable, message_id: str) -> None:
-        self._put(_Event(_Kind.SUBMITTED, _segment_key(key), detail=message_id))
-
-    def throttled(self, key: Hashable, status: int) -> None:
-        self._put(_Event(_Kind.THROTTLED, _segment_key(key), status=status))
-
-    def failed(self, key: Hashable, status: int) -> None:
-        self._put(_Event(_Kind.FAILED, _segment_key(key), status=status))
-
-    def unknown(self, key: Hashable) -> None:
-        self._put(_Event(_Kind.REQUEUE, _segment_key(key), detail="no answer from the SMSC"))
-
-    def unsent(self, key: Hashable) -> None:
-        detail = "not sent before the link stopped"
-        self._put(_Event(_Kind.REQUEUE, _segment_key(key), detail=detail))
-
-    def receipt(self, delivery: Delivery) -> None:
-        self._put(_Event(_Kind.RECEIPT, delivery=delivery))
-
-    def inbound(self, delivery: Delivery) -> None:
-        self._put(_Event(_Kind.INBOUND, delivery=delivery))
-
-    def link_state(self, state: LinkState) -> None:
-        self._put(_Event(_Kind.LINK_STATE, state=state))
-
-
-def _segment_key(key: Hashable) -> tuple[int, int]:
-    if not isinstance(key, tuple) or len(key) != 2:
-        raise TypeError(f"not a (segment id, attempt) key: {key!r}")
-    return int(key[0]), int(key[1])
-
-
-@dataclass
-class _Batch:
-    """Outcomes drained from the link in one go, written in one transaction."""
-
-    submitted: list[outbox.Submitted] = field(default_factory=list)
-    retries: list[outbox.Retry] = field(default_factory=list)
-    failures: list[outbox.Failed] = field(default_factory=list)
-    receipts: list[receipt_matching.Receipt] = field(default_factory=list)
-    inbound: list[Delivery] = field(default_factory=list)
-    tickets: list[DeliveryTicket] = field(default_factory=list)
-    """The deliver_sm to answer once this batch is committed: every receipt and MO, including
-    receipts that change nothing (an intermediate state, an unknown id)."""
-    finished: int = 0
-
-
-def _receipt(delivery: Delivery) -> receipt_matching.Receipt | None:
-    """The final outcome a receipt reports; None for an intermediate one or no id at all."""
-    outcome: ReceiptOutcome | None = receipt_outcome(
-        short_message=delivery.message_payload or delivery.short_message,
-        receipted_message_id=delivery.receipted_message_id,
-        message_state=delivery.message_state,
-    )
-    if outcome is None or outcome.state is None:
-        return None
-    return receipt_matching.Receipt(
-        outcome.message_id,
-        SegmentState(outcome.state),
-        outcome.error,
-        outcome.candidates,
-        outcome.quoted_text,
-    )
-
-
 def worker_name() -> str:
     return f"sms@{socket.gethostname()}:{os.getpid()}"
 
@@ -181,7 +77,7 @@ class SmsWorker(Worker):
         super().__init__(database)
         self.settings = settings
         self.name = worker_name()
-        self.inbox = _EventInbox(self.wakeup)
+        self.inbox = EventInbox(self.wakeup)
         self.buffer: deque[outbox.ClaimedSegment] = deque()
         self.outstanding = 0
         self.pacer = SmscPacer(settings.smpp.max_tps)
@@ -197,6 +93,8 @@ class SmsWorker(Worker):
         self.validity_period = relative_time(settings.smpp.receipt_timeout_s)
         """Sent with every segment: the SMSC stops trying when we stop waiting for a receipt."""
         self.link_state = LinkState.DISCONNECTED
+        self.answers_due: list[DeliveryTicket] = []
+        """deliver_sm whose content is committed, not yet handed to the link to answer."""
 
     def setup(self) -> None:
         if not self.settings.smpp.enabled:
@@ -218,6 +116,7 @@ class SmsWorker(Worker):
             # comes during the unbind is committed below but left unanswered, so an SMSC
             # delivers it again (a duplicate at worst, never a loss).
             self._drain_events()
+            self._acknowledge_due()
             self.link.stop()
             if self._thread is not None:
                 self._thread.join(timeout=15)
@@ -236,6 +135,7 @@ class SmsWorker(Worker):
         worked = self._expire_unanswered() or worked
         if self.link_state is LinkState.BOUND:
             worked = self._feed_link() or worked
+        self._acknowledge_due()
         return worked
 
     def busy(self) -> bool:
@@ -279,11 +179,18 @@ class SmsWorker(Worker):
                 )
             )
         if submissions:
-            self.link.submit_all(submissions)
+            self.link.submit_all(submissions, acknowledge=self.answers_due)
+            self.answers_due = []
         return claimed or bool(submissions)
 
+    def _acknowledge_due(self) -> None:
+        """Answer the committed deliver_sm that did not go with submits."""
+        if self.link is not None and self.answers_due:
+            self.link.acknowledge(self.answers_due)
+        self.answers_due = []
+
     def _drain_events(self) -> bool:
-        batch = _Batch()
+        batch = OutcomeBatch()
         now = utcnow()
         count = 0
         gather_until = 0.0
@@ -299,11 +206,11 @@ class SmsWorker(Worker):
             except queue.Empty:
                 break
             count += 1
-            if event.kind is _Kind.LINK_STATE:
+            if event.kind is Kind.LINK_STATE:
                 assert event.state is not None
                 self._record_link_state(event.state, now)
             else:
-                self._sort(event, batch, now)
+                batch.add(event, now, self.backoff)
         if not count:
             return False
         try:
@@ -318,44 +225,16 @@ class SmsWorker(Worker):
                 for delivery in batch.inbound:
                     self._receive(session, delivery, now)
         except BaseException:
+            self._acknowledge_due()
             if self.link is not None and batch.tickets:
                 self.link.acknowledge(batch.tickets, status=ESME_RX_T_APPN)
             raise
-        if self.link is not None and batch.tickets:
-            self.link.acknowledge(batch.tickets)
+        # Committed: answered with the next submits, in one hand-over to the link's thread.
+        self.answers_due.extend(batch.tickets)
         self.outstanding -= batch.finished
+        self.items_done += batch.sent
+        self.items_failed += batch.refused
         return True
-
-    def _sort(self, event: _Event, batch: _Batch, now: datetime) -> None:
-        segment_id, attempts = event.key
-        if event.delivery is not None and event.delivery.ticket is not None:
-            batch.tickets.append(event.delivery.ticket)
-        if event.kind is _Kind.RECEIPT:
-            assert event.delivery is not None
-            receipt = _receipt(event.delivery)
-            if receipt is not None:
-                batch.receipts.append(receipt)
-            return
-        if event.kind is _Kind.INBOUND:
-            assert event.delivery is not None
-            batch.inbound.append(event.delivery)
-            return
-        batch.finished += 1
-        if event.kind is _Kind.SUBMITTED:
-            message_id = normalize_message_id(event.detail)
-            batch.submitted.append(outbox.Submitted(segment_id, message_id, now))
-            self.items_done += 1
-        elif event.kind is _Kind.THROTTLED:
-            delay = timedelta(seconds=self.backoff.delay(attempts))
-            reason = f"throttled by the SMSC (status 0x{event.status:02X})"
-            batch.retries.append(outbox.Retry(segment_id, now + delay, reason))
-        elif event.kind is _Kind.FAILED:
-            reason = f"refused by the SMSC (status 0x{event.status:02X})"
-            batch.failures.append(outbox.Failed(segment_id, reason, now))
-            self.items_failed += 1
-        else:
-            # Interrupted (no answer, or never sent): it keeps its place and goes first.
-            batch.retries.append(outbox.Retry(segment_id, None, event.detail))
 
     def _receive(self, session: Session, delivery: Delivery, now: datetime) -> None:
         """Store and act on one MO; one the handler fails on is kept as it came, unacted on.

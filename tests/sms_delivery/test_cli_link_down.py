@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -27,6 +28,9 @@ from tests.smsc_harness import SmscSimulator
 ROOT = Path(__file__).resolve().parents[2]
 QUICK_S = 8.0
 """Well under the 62 s the command took, and under a retry backoff or two."""
+SILENT_QUICK_S = 3.0
+"""From the connection to the command's line: the 2 s bind timeout and the teardown; it was
+10 s and more when the bind waited the response timeout of other PDUs."""
 
 
 def station(tmp_path: Path, smsc: SmscSimulator, **smpp: object) -> tuple[Settings, Database]:
@@ -36,8 +40,8 @@ def station(tmp_path: Path, smsc: SmscSimulator, **smpp: object) -> tuple[Settin
     return settings, database
 
 
-def send(tmp_path: Path, settings: Settings, text: str = "Hola") -> tuple[int, list[str], float]:
-    env = {
+def command_env(tmp_path: Path, settings: Settings) -> dict[str, str]:
+    return {
         **os.environ,
         "ALTAVOZ_DATABASE__URL": settings.database.url,
         "ALTAVOZ_WEB__SECRET_KEY_FILE": str(tmp_path / "secret"),
@@ -48,20 +52,16 @@ def send(tmp_path: Path, settings: Settings, text: str = "Hola") -> tuple[int, l
         "ALTAVOZ_SMPP__PASSWORD": settings.smpp.password,
         "PYTHONPATH": str(ROOT),
     }
+
+
+SEND = [sys.executable, "-m", "gateway.cli", "sms", "send", "--to", "55 1234 5678", "--text"]
+
+
+def send(tmp_path: Path, settings: Settings, text: str = "Hola") -> tuple[int, list[str], float]:
     started = time.monotonic()
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gateway.cli",
-            "sms",
-            "send",
-            "--to",
-            "55 1234 5678",
-            "--text",
-            text,
-        ],
-        env=env,
+        [*SEND, text],
+        env=command_env(tmp_path, settings),
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -111,6 +111,40 @@ def test_a_refused_bind_fails_at_once_with_the_status_name(
     assert "withdrawn" in lines[0]
     assert len(smsc.pdus("bind_transceiver", "in")) == 1, "the refused bind was retried"
     assert smsc.pdus("submit_sm", "in") == []
+    assert [state for state, _error in segments(database)] == ["failed"]
+    database.dispose()
+
+
+def test_a_silent_smsc_fails_within_the_bind_timeout(tmp_path: Path, smsc: SmscSimulator) -> None:
+    """An SMSC that takes the connection and never answers the bind (a listening socket that
+    accepts and never writes) is given `smpp.bind_timeout_s` (2 s), not the 10 s of other
+    responses. Timed from the connection, so the command's own start (seconds of imports on
+    a loaded machine) does not count."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.settimeout(60)
+        port = silent.getsockname()[1]
+        settings, database = station(tmp_path, smsc, port=port)
+        command = subprocess.Popen(
+            [*SEND, "Hola"],
+            env=command_env(tmp_path, settings),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        connection, _address = silent.accept()
+        connected = time.monotonic()
+        with connection:
+            assert command.stderr is not None
+            first_line = command.stderr.readline()
+            took = time.monotonic() - connected
+            output, errors = command.communicate(timeout=60)
+    assert command.returncode != 0
+    assert took < SILENT_QUICK_S, f"the line came {took:.1f} s after the connection"
+    lines = (output + first_line + errors).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert f"no answer from the SMSC at 127.0.0.1:{port} to bind_transceiver" in lines[0]
+    assert "withdrawn" in lines[0]
     assert [state for state, _error in segments(database)] == ["failed"]
     database.dispose()
 

@@ -62,6 +62,23 @@ def test_arbitrary_asking_times_never_beat_the_limit(rate: float, gaps: list[flo
     assert_no_window_over(drive(pacer, asks), rate)
 
 
+def test_a_grid_finer_than_two_milliseconds_is_granted_in_groups() -> None:
+    """At 10,000/s the sends due within 2 ms go together (one write, not twenty loop turns);
+    at 400/s (a 2.4 ms grid) none is early."""
+    fine = EvenPacer(rate_per_s=10_000)
+    assert 20 <= sum(fine.may_send_at(5.0) <= 5.0 for _ in range(50)) <= 21
+    coarse = EvenPacer(rate_per_s=400)
+    assert coarse.may_send_at(5.0) == 5.0
+    assert coarse.may_send_at(5.0) > 5.0
+
+
+def test_grouped_grants_never_beat_the_limit() -> None:
+    """Asked every 0.1 ms for 3 s at 1,000/s: groups of two, the hard window still holds."""
+    grants = drive(EvenPacer(rate_per_s=1000), [1.0 + n / 10_000 for n in range(30_000)])
+    assert_no_window_over(grants, 1000)
+    assert 2900 <= len(grants) <= 3000
+
+
 def test_a_caller_asking_a_little_late_still_gets_the_full_rate() -> None:
     pacer = EvenPacer(rate_per_s=100)
     rng = random.Random(5)
