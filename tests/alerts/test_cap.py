@@ -19,6 +19,7 @@ from gateway.roles import Role
 from gateway.settings import Settings
 from tests.alerts.test_alerts import counts
 from tests.conftest import station_settings
+from tests.support import csrf_token, log_in
 
 TRUSTED = "sismo@proteccion-civil.example"
 STRANGER = "otra-red@example.org"
@@ -182,7 +183,11 @@ def test_an_untrusted_senders_alert_waits_for_a_person_then_goes_out(
     assert client.get(f"/api/v1/alerts/{held['id']}.cap", headers=staff).status_code == 409
     cancel = cap(sender=STRANGER, identifier="X-3", msg_type="Cancel", references=reference)
     held = client.post("/api/v1/alerts/cap", data=cancel, headers={**staff, **XML}).get_json()
-    assert client.post(f"/api/v1/alerts/{held['id']}/approve", headers=admin).status_code == 200
+    assert log_in(client, "admin-owner") == 302  # the panel shows and approves a held cancel
+    page = client.get(f"/alerts/{held['id']}").get_data(as_text=True)
+    assert 'id="approve"' in page and f"cap:{STRANGER}" in page
+    form = {"csrf_token": csrf_token(client, f"/alerts/{held['id']}"), "confirm": "y"}
+    assert client.post(f"/alerts/{held['id']}/approve", data=form).status_code == 302
     status = client.get(f"/api/v1/alerts/{alert_id}", headers=staff).get_json()
     assert (status["status"], status["sms"]["withdrawn"]) == ("cancelled", 1)
 
