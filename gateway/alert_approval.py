@@ -68,7 +68,7 @@ def approve(
     alert.status = AlertStatus.SENT
     alert.decided_by, alert.decided_by_id, alert.decided_at = actor.name, actor.id, now
     details: dict[str, object] = {"drafted_by": alert.created_by}
-    if alert.kind == AlertKind.CORRECTION:
+    if alert.kind in (AlertKind.CORRECTION, AlertKind.CANCEL):
         details.update(carry_out(session, alert, settings=settings, now=now))
     else:
         dispatch(session, alert, settings=settings, now=now)

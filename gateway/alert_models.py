@@ -82,3 +82,8 @@ class Alert(Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reject_reason: Mapped[str] = mapped_column(Text, default="")
+    cap_sender: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cap_identifier: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    cap_sent: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    """For an alert imported from another warning system: its CAP sender, identifier and
+    sent, which that system's later Update or Cancel names in `references`."""

@@ -54,13 +54,24 @@ def _withdrawable(original: Alert) -> None:
 
 
 def cancel_alert(
-    session: Session, original: Alert, *, settings: Settings, actor: Actor, now: datetime
+    session: Session,
+    original: Alert,
+    *,
+    settings: Settings,
+    actor: Actor,
+    now: datetime,
+    draft: bool = False,
 ) -> Alert:
+    """Cancel at once, or (`draft`: a CAP Cancel from an untrusted sender) hold the
+    cancellation for a person's approval."""
     _withdrawable(original)
-    record = _record(original, AlertKind.CANCEL, "", actor=actor, now=now, draft=False)
+    record = _record(original, AlertKind.CANCEL, "", actor=actor, now=now, draft=draft)
     record.text = _notice_text(settings, "es", original, record)
     session.add(record)
     session.flush()
+    if draft:
+        _drafted(session, actor, record, original)
+        return record
     details = carry_out(session, record, settings=settings, now=now)
     audit.record_by(
         session, actor, action="alert.cancel", target=f"alert {original.id}", details=details
@@ -76,31 +87,39 @@ def correct_alert(
     settings: Settings,
     actor: Actor,
     now: datetime,
+    draft: bool | None = None,
 ) -> Alert:
+    """`draft` None: held for approval as `alerts.approvals_required` says."""
     _withdrawable(original)
     text = plain_text(
         text, what="'text'", max_chars=MAX_ALERT_CHARS, multiline=True, error=AlertError
     )
-    draft = settings.alerts.approvals_required > 0
+    if draft is None:
+        draft = settings.alerts.approvals_required > 0
     record = _record(original, AlertKind.CORRECTION, text, actor=actor, now=now, draft=draft)
     for language in NOTICE_LANGUAGES:
         _compose_notice(settings, language, original, record)
     session.add(record)
     session.flush()
     if draft:
-        audit.record_by(
-            session,
-            actor,
-            action="alert.draft",
-            target=f"alert {record.id}",
-            details={"corrects": original.id},
-        )
+        _drafted(session, actor, record, original)
         return record
     details = carry_out(session, record, settings=settings, now=now)
     audit.record_by(
         session, actor, action="alert.correct", target=f"alert {original.id}", details=details
     )
     return record
+
+
+def _drafted(session: Session, actor: Actor, record: Alert, original: Alert) -> None:
+    key = "corrects" if record.kind == AlertKind.CORRECTION else "cancels"
+    audit.record_by(
+        session,
+        actor,
+        action="alert.draft",
+        target=f"alert {record.id}",
+        details={key: original.id},
+    )
 
 
 def _record(

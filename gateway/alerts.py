@@ -96,11 +96,14 @@ def create_alert(
     actor: Actor,
     now: datetime,
     smart: bool | None = None,
+    draft: bool | None = None,
 ) -> Alert:
     """Validate, then queue every SMS and the air command; raises AlertError on bad input.
 
     SMS is refused while SMPP is off: messages queued then would wait for a link nobody will
-    open, and an alert reported as sent must have been able to go."""
+    open, and an alert reported as sent must have been able to go. `draft` holds it for
+    approval (True) or sends it at once (False) whatever `alerts.approvals_required` says:
+    a CAP import decides by its sender."""
     if AlertChannel.SMS in request.channels and not settings.smpp.enabled:
         raise AlertError(SMS_OFF)
     if AlertChannel.SMS in request.channels and not request.regions:
@@ -116,7 +119,8 @@ def create_alert(
         except ComposeError as exc:
             raise AlertError(str(exc)) from None
 
-    draft = settings.alerts.approvals_required > 0
+    if draft is None:
+        draft = settings.alerts.approvals_required > 0
     alert = Alert(
         text=request.text,
         regions=request.regions,

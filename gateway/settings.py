@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from ipaddress import IPv6Address, ip_address, ip_network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -217,6 +217,14 @@ NOTICE_PLACEHOLDERS = {"station": "", "original": "", "text": ""}
 withdraws, and (a correction) the corrected text."""
 
 
+CAP_TOKEN = r"^[^\s,<&]+$"
+"""A CAP sender or identifier: no spaces, commas, '<' or '&' (CAP 1.2, 3.2.1)."""
+CapCategory = Literal[
+    "Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra",
+    "CBRNE", "Other",
+]  # fmt: skip
+
+
 class AlertSettings(_Section):
     attention_tone: int = Field(0, ge=0)
     tts_voice: str = "es-419"
@@ -234,6 +242,15 @@ class AlertSettings(_Section):
     correct_text_en: str = Field(
         "{station}: CORRECTION to the previous alert: {text}", min_length=1, max_length=500
     )
+
+    cap_sender: str = Field("altavoz@localhost", pattern=CAP_TOKEN, max_length=200)
+    cap_language: str = Field("es", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    cap_category: CapCategory = "Safety"
+    cap_event: str = Field("Alerta", min_length=1, max_length=200)
+    cap_urgency: Literal["Immediate", "Expected", "Future", "Past", "Unknown"] = "Immediate"
+    cap_severity: Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"] = "Severe"
+    cap_certainty: Literal["Observed", "Likely", "Possible", "Unlikely", "Unknown"] = "Likely"
+    cap_trusted_senders: list[Annotated[str, Field(pattern=CAP_TOKEN, max_length=200)]] = []
 
     @field_validator("cancel_text_es", "cancel_text_en", "correct_text_es", "correct_text_en")
     @classmethod

@@ -24,6 +24,7 @@ ROUTE_MODULES = (
     "gateway.web.api_subscribers",
     "gateway.web.api_air",
     "gateway.web.api_alerts",
+    "gateway.web.api_cap",
     "gateway.web.api_schedule",
     "gateway.web.api_playlists",
     "gateway.web.api_recordings",

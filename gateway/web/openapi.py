@@ -110,12 +110,13 @@ class Operation:
     query: type[BaseModel] | None = None
     errors: frozenset[int] = field(default_factory=frozenset)
     public: bool = False
+    text_body: str | None = None
 
     def error_statuses(self, has_path_parameters: bool) -> list[int]:
         statuses = set(self.errors)
         if not self.public:
             statuses |= {401, 403}
-        if self.body is not None or self.form is not None:
+        if self.body is not None or self.form is not None or self.text_body is not None:
             statuses |= {400, 413, 415, 422}
         if self.query is not None:
             statuses.add(422)
@@ -134,10 +135,13 @@ def operation(
     query: type[BaseModel] | None = None,
     errors: Iterable[int] = (),
     public: bool = False,
+    text_body: str | None = None,
 ) -> Callable[[F], F]:
     """Validate the request with these models and document the endpoint from them.
 
     The view receives the validated models as keyword arguments `body`, `form` and `query`.
+    `text_body` is the media type of a body that is not JSON (a CAP message's XML): only the
+    content type is checked here (415), the view reads and checks the body itself.
     """
     spec = Operation(
         summary=summary,
@@ -148,6 +152,7 @@ def operation(
         query=query,
         errors=frozenset(errors),
         public=public,
+        text_body=text_body,
     )
 
     def decorate(view: F) -> F:
@@ -159,12 +164,19 @@ def operation(
                 kwargs["form"] = _form(spec.form, spec.files)
             if spec.query is not None:
                 kwargs["query"] = _validated(spec.query, request.args.to_dict())
+            if spec.text_body is not None and request.mimetype not in _similar(spec.text_body):
+                raise ApiError(415, f"send the body as {spec.text_body}")
             return view(*args, **kwargs)
 
         wrapper.openapi = spec  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _similar(media_type: str) -> frozenset[str]:
+    """A media type and the older names clients still send for it."""
+    return frozenset({media_type, *({"text/xml"} if media_type == "application/xml" else ())})
 
 
 def reply(answer: BaseModel, status: int = 200) -> tuple[Response, int]:
@@ -293,6 +305,9 @@ def _operation_document(
         result["requestBody"] = {"required": True, "content": content}
     if spec.form is not None:
         result["requestBody"] = {"required": True, "content": _form_content(spec, refs)}
+    if spec.text_body is not None:
+        content = {spec.text_body: {"schema": {"type": "string"}}}
+        result["requestBody"] = {"required": True, "content": content}
     responses = {
         str(status): _answer(status, answer, refs) for status, answer in spec.responses.items()
     }

@@ -116,6 +116,8 @@ EXPECTED: dict[tuple[str, str], frozenset[Role] | str] = {
     ("POST", "/api/v1/subscribers"): STAFF,
     ("POST", "/api/v1/alerts"): STAFF,
     ("GET", "/api/v1/alerts/<int:alert_id>"): EVERY_ROLE,
+    ("GET", "/api/v1/alerts/<int:alert_id>.cap"): EVERY_ROLE,
+    ("POST", "/api/v1/alerts/cap"): STAFF,
     ("POST", "/api/v1/alerts/<int:alert_id>/approve"): STAFF,
     ("POST", "/api/v1/alerts/<int:alert_id>/reject"): STAFF,
     ("POST", "/api/v1/alerts/<int:alert_id>/cancel"): STAFF,

@@ -52,6 +52,9 @@ def test_statuses_the_machinery_answers_are_documented_on_each_operation(
     assert "409" in paths["/schedule"]["post"]["responses"]
     assert "multipart/form-data" in paths["/recordings"]["post"]["requestBody"]["content"]
     assert "multipart/form-data" in paths["/voice-messages"]["post"]["requestBody"]["content"]
+    assert "application/xml" in paths["/alerts/cap"]["post"]["requestBody"]["content"]
+    exported = paths["/alerts/{alert_id}.cap"]["get"]["responses"]["200"]
+    assert "application/xml" in exported["content"]
 
 
 def test_constraints_the_code_enforces_are_in_the_document(client: FlaskClient) -> None:
