@@ -82,3 +82,7 @@ class Alert(Base):
     )
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     reject_reason: Mapped[str] = mapped_column(Text, default="")
+    repeat_every_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """On air again every so many minutes (gateway/alert_repeats.py); None or 0: aired once."""
+    repeat_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The last repeat airs at or before this moment."""
