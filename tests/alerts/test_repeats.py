@@ -11,12 +11,14 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from gateway.accounts import User
 from gateway.alert_models import Alert
 from gateway.alert_repeats import RepeatAsk, RepeatError, plan
 from gateway.database import Database, utcnow
 from gateway.roles import Role
 from playlists import alert_repeats
 from playlists.models import CommandKind, PlayoutCommand
+from tests.support import csrf_token
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 
@@ -107,8 +109,32 @@ def test_an_api_alert_with_repeats_writes_each_airing_with_its_time_and_says_the
     assert air["repeat_every_min"] == 15
     assert air["aired"] == 0
     assert datetime.fromisoformat(air["next_repeat_at"]) == second
-    page = client.get(f"/alerts/{alert_id}")
-    assert page.status_code in (200, 302)
+
+
+def test_the_panel_form_asks_for_repeats_and_the_alert_page_shows_the_next_one(
+    client: FlaskClient, logged_in: Callable[[Role], User], database: Database
+) -> None:
+    logged_in(Role.OPERATOR)
+    form = {
+        "csrf_token": csrf_token(client, "/alerts/"),
+        "text": "Crecida del río",
+        "air": "y",
+        "repeat_every": "20",
+        "repeat_for": "60",
+        "confirm": "y",
+    }
+    refused = client.post("/alerts/", data={**form, "repeat_for": "20000"})
+    assert refused.status_code == 422
+    with database.session() as session:
+        assert session.scalar(select(func.count(Alert.id))) == 0
+    response = client.post("/alerts/", data=form)
+    assert response.status_code == 302
+    with database.session() as session:
+        alert_id = session.scalars(select(Alert.id)).one()
+    assert len(preempts(database, alert_id)) == 4
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="repeats"' in page and "Se repite cada 20 minutos" in page
+    assert "Próxima repetición" in page
 
 
 @pytest.mark.parametrize(
