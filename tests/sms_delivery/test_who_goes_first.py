@@ -13,8 +13,7 @@ from gateway.alert_models import AlertChannel
 from gateway.alerts import AlertRequest, create_alert
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
-from sms import outbox, subscribers
-from sms.compose import compose
+from sms import subscribers
 from sms.models import SegmentPriority
 from sms.subscribers import ConsentChannel
 from tests.sms_delivery.conftest import RunningWorker, queue_text
@@ -52,22 +51,8 @@ def test_an_alert_goes_ahead_of_replies_and_replies_ahead_of_other_bulk(
     before bulk that is not an alert. Everything is queued before the worker starts, the
     alert last, so only the claim order can put it first."""
     settings, database = make_station(max_tps=500)
-    composed = compose("Boletín semanal", settings=settings.smpp)
-    with database.session() as session:
-        for n in range(30):
-            outbox.enqueue(
-                session,
-                destination=f"+5255300{n:05}",
-                text=composed.text,
-                encoding=composed.encoding,
-                segments=[
-                    outbox.SegmentPayload(s.short_message, s.data_coding, s.esm_class)
-                    for s in composed.segments
-                ],
-                alert_id=None,
-                now=utcnow(),
-                priority=SegmentPriority.BULK,
-            )
+    for n in range(30):
+        queue_text(settings, database, f"+5255300{n:05}", "Boletín semanal", SegmentPriority.BULK)
     for n in range(30):
         queue_text(settings, database, f"+5255200{n:05}", "Su inscripción quedó registrada")
     subscribe_many(database, 30, "Centro")
