@@ -299,15 +299,15 @@ class PlayoutWorker(Worker):
         """Claim waiting commands (one worker takes each) and carry them out now."""
         assert self.engine is not None
         now = utcnow()
+        due = (
+            select(PlayoutCommand.id)
+            .where(PlayoutCommand.taken_at.is_(None), alert_repeats.due(now))
+            .order_by(PlayoutCommand.created_at, PlayoutCommand.id)
+        )
         with self.database.session() as session:
-            alert_repeats.retire_overtaken(session, now=now)
-            waiting = list(
-                session.scalars(
-                    select(PlayoutCommand.id)
-                    .where(PlayoutCommand.taken_at.is_(None), alert_repeats.due(now))
-                    .order_by(PlayoutCommand.created_at, PlayoutCommand.id)
-                )
-            )
+            waiting = list(session.scalars(due))
+            if len(waiting) > 1 and alert_repeats.retire_overtaken(session, now=now):
+                waiting = list(session.scalars(due))
             taken = []
             for command_id in waiting:
                 claimed = session.execute(
