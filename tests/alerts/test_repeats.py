@@ -16,8 +16,10 @@ from gateway.alert_models import Alert
 from gateway.alert_repeats import RepeatAsk, RepeatError, plan
 from gateway.database import Database, utcnow
 from gateway.roles import Role
+from gateway.settings import Settings
 from playlists import alert_repeats
 from playlists.models import CommandKind, PlayoutCommand
+from tests.alerts.test_alerts import cli, station_env
 from tests.support import csrf_token
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -235,3 +237,20 @@ def test_the_playout_worker_takes_only_due_airings_and_the_latest_of_those_misse
             select(PlayoutCommand.result).where(PlayoutCommand.done_at.is_not(None))
         ).all()
         assert missed == [alert_repeats.MISSED] * 2
+
+
+def test_the_command_line_takes_repeats_and_refuses_a_bad_end_in_one_line(
+    settings: Settings, database: Database
+) -> None:
+    env = station_env(settings)
+    past = cli(env, "alert", "send", "--text", "Crecida", "--air", "--repeat-every", "15",
+               "--repeat-until", "2020-01-01T00:00:00+00:00")  # fmt: skip
+    assert past.returncode != 0
+    assert past.stderr.strip().count("\n") == 0 and "future" in past.stderr
+    with database.session() as session:
+        assert session.scalar(select(func.count(Alert.id))) == 0
+    sent = cli(env, "alert", "send", "--text", "Crecida", "--air", "--repeat-every", "30")
+    assert sent.returncode == 0, sent.stderr
+    with database.session() as session:
+        alert_id = session.scalars(select(Alert.id)).one()
+    assert len(preempts(database, alert_id)) == 1 + settings.alerts.repeat_until_min // 30
