@@ -19,6 +19,7 @@ from gateway import accounts
 from gateway.accounts import Actor
 from gateway.alert_approval import approve, reject
 from gateway.alert_models import Alert, AlertStatus
+from gateway.alert_repeats import RepeatAsk, RepeatError
 from gateway.alert_withdrawal import cancel_alert, correct_alert
 from gateway.alerts import (
     AlertError,
@@ -71,11 +72,28 @@ def alert_group() -> None:
     """Urgent alerts by SMS and on air."""
 
 
+def _repeat_options(function: F) -> F:
+    function = click.option(
+        "--repeat-until",
+        default=None,
+        metavar="TIME",
+        help="last repeat by then, ISO 8601 with offset (default: alerts.repeat_until_min later)",
+    )(function)
+    return click.option(
+        "--repeat-every",
+        type=click.IntRange(min=0),
+        default=None,
+        metavar="MIN",
+        help="on air again every MIN minutes (0: once; default alerts.repeat_every_min)",
+    )(function)
+
+
 @alert_group.command("send")
 @click.option("--text", required=True, help="the alert")
 @click.option("--region", "regions", multiple=True, help="a region to alert ('*' for all)")
 @click.option("--air", is_flag=True, help="interrupt the stream to read it on air")
 @click.option("--sms", "by_sms", is_flag=True, help="send it by SMS to the regions' subscribers")
+@_repeat_options
 @_account_options
 @with_appcontext
 def alert_send(
@@ -83,6 +101,8 @@ def alert_send(
     regions: tuple[str, ...],
     air: bool,
     by_sms: bool,
+    repeat_every: int | None,
+    repeat_until: str | None,
     user: str | None,
     password_file: Path | None,
 ) -> None:
@@ -95,7 +115,13 @@ def alert_send(
     ]
     try:
         request = AlertRequest.from_json(
-            {"text": text, "regions": list(regions), "channels": channels}
+            {
+                "text": text,
+                "regions": list(regions),
+                "channels": channels,
+                "repeat_every_min": repeat_every,
+                "repeat_until": repeat_until,
+            }
         )
     except AlertError as exc:
         fail(str(exc))
@@ -196,18 +222,33 @@ def alert_cancel(alert_id: int, user: str | None, password_file: Path | None) ->
 @alert_group.command("correct")
 @click.argument("alert_id", type=int)
 @click.option("--text", required=True, help="the corrected alert")
+@_repeat_options
 @_account_options
 @with_appcontext
-def alert_correct(alert_id: int, text: str, user: str | None, password_file: Path | None) -> None:
+def alert_correct(
+    alert_id: int,
+    text: str,
+    repeat_every: int | None,
+    repeat_until: str | None,
+    user: str | None,
+    password_file: Path | None,
+) -> None:
     """Correct a sent alert: like cancel, with the corrected text in the notice and on air (a
-    draft awaiting approval when two-person approval is on)."""
+    draft awaiting approval when two-person approval is on); it repeats on air as the original
+    did unless --repeat-every/--repeat-until say otherwise."""
     settings = app_settings()
+    try:
+        repeat = RepeatAsk.from_json(
+            {"repeat_every_min": repeat_every, "repeat_until": repeat_until}
+        )
+    except RepeatError as exc:
+        fail(str(exc))
     actor, _role = _who(user, password_file, needed=settings.alerts.approvals_required > 0)
     with app_database().session() as session:
         original = _load(session, alert_id)
         try:
             record = correct_alert(
-                session, original, text, settings=settings, actor=actor, now=utcnow()
+                session, original, text, settings=settings, actor=actor, now=utcnow(), repeat=repeat
             )
         except AlertError as exc:
             session.rollback()

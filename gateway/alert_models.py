@@ -87,3 +87,7 @@ class Alert(Base):
     cap_sent: Mapped[str | None] = mapped_column(String(40), nullable=True)
     """For an alert imported from another warning system: its CAP sender, identifier and
     sent, which that system's later Update or Cancel names in `references`."""
+    repeat_every_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """On air again every so many minutes (gateway/alert_repeats.py); None or 0: aired once."""
+    repeat_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """The last repeat airs at or before this moment."""

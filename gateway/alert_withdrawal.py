@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus
-from gateway.alerts import MAX_ALERT_CHARS, AlertError, air_command, queue_bulk
+from gateway.alert_repeats import RepeatAsk, RepeatError, plan, remaining
+from gateway.alerts import MAX_ALERT_CHARS, AlertError, air_commands, queue_bulk
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from playlists.models import CommandKind, PlayoutCommand
@@ -88,15 +89,32 @@ def correct_alert(
     actor: Actor,
     now: datetime,
     draft: bool | None = None,
+    repeat: RepeatAsk | None = None,
 ) -> Alert:
-    """`draft` None: held for approval as `alerts.approvals_required` says."""
+    """`draft` None: held for approval as `alerts.approvals_required` says. `repeat`: the
+    correction's own on-air repeats; without them it takes over what is left of the original's
+    (the corrected text is repeated where the wrong one would have been)."""
     _withdrawable(original)
     text = plain_text(
         text, what="'text'", max_chars=MAX_ALERT_CHARS, multiline=True, error=AlertError
     )
+    if repeat is None or (repeat.every_min is None and repeat.until is None):
+        repeat = remaining(original.repeat_every_min, original.repeat_until, now=now)
+    try:
+        repeats = plan(
+            repeat,
+            default_every_min=original.repeat_every_min or 0,
+            default_for_min=settings.alerts.repeat_until_min,
+            now=now,
+        )
+    except RepeatError as exc:
+        raise AlertError(str(exc)) from None
     if draft is None:
         draft = settings.alerts.approvals_required > 0
     record = _record(original, AlertKind.CORRECTION, text, actor=actor, now=now, draft=draft)
+    if repeats is not None:
+        record.repeat_every_min = int(repeats.every.total_seconds() // 60)
+        record.repeat_until = repeats.until
     for language in NOTICE_LANGUAGES:
         _compose_notice(settings, language, original, record)
     session.add(record)
@@ -158,7 +176,7 @@ def carry_out(
     record.recipients = notified + resent
     air = _stop_air(session, original, now=now)
     if record.kind == AlertKind.CORRECTION and AlertChannel.AIR.value in record.channels:
-        session.add(air_command(record, settings=settings, now=now))
+        session.add_all(air_commands(record, settings=settings, now=now))
     original.status = (
         AlertStatus.CORRECTED if record.kind == AlertKind.CORRECTION else AlertStatus.CANCELLED
     )
@@ -272,25 +290,24 @@ def _compose_notice(
 
 
 def _stop_air(session: Session, original: Alert, *, now: datetime) -> str:
-    """Drop the alert's air commands not taken yet; ask the playout worker to cut one taken."""
-    commands = session.scalars(
-        select(PlayoutCommand).where(
-            PlayoutCommand.kind == CommandKind.PREEMPT.value,
-            PlayoutCommand.payload["alert_id"].as_integer() == original.id,
-            PlayoutCommand.done_at.is_(None),
+    """Drop the alert's airings not taken yet (its first, or every repeat still to come) in one
+    statement; ask the playout worker to cut one on air."""
+    mine = (
+        PlayoutCommand.kind == CommandKind.PREEMPT.value,
+        PlayoutCommand.payload["alert_id"].as_integer() == original.id,
+    )
+    dropped = session.execute(
+        update(PlayoutCommand)
+        .where(*mine, PlayoutCommand.taken_at.is_(None))
+        .values(taken_at=now, done_at=now, result="withdrawn: the alert was cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    on_air = session.scalars(
+        select(PlayoutCommand.id).where(
+            *mine, PlayoutCommand.taken_at.is_not(None), PlayoutCommand.done_at.is_(None)
         )
     ).all()
-    outcome = "nothing on air"
-    for command in commands:
-        dropped = session.execute(
-            update(PlayoutCommand)
-            .where(PlayoutCommand.id == command.id, PlayoutCommand.taken_at.is_(None))
-            .values(taken_at=now, done_at=now, result="withdrawn: the alert was cancelled")
-            .execution_options(synchronize_session=False)
-        )
-        if getattr(dropped, "rowcount", 0):
-            outcome = "withdrawn before airing"
-            continue
+    for _command in on_air:
         session.add(
             PlayoutCommand(
                 kind=CommandKind.SKIP.value,
@@ -298,5 +315,11 @@ def _stop_air(session: Session, original: Alert, *, now: datetime) -> str:
                 created_at=now,
             )
         )
-        outcome = "cut on air"
-    return outcome
+    if on_air:
+        return "cut on air"
+    if not getattr(dropped, "rowcount", 0):
+        return "nothing on air"
+    aired = session.scalar(
+        select(PlayoutCommand.id).where(*mine, PlayoutCommand.result == "aired").limit(1)
+    )
+    return "repeats stopped" if aired is not None else "withdrawn before airing"

@@ -8,7 +8,7 @@ air command waiting, or does not exist at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from audio.models import Recording
 from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus, SmsBlocked
+from gateway.alert_repeats import RepeatAsk, RepeatError, RepeatPlan, plan
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from gateway.worker import WorkerHeartbeat
@@ -26,7 +27,7 @@ from playlists.models import AsRunEntry, CommandKind, PlayoutCommand
 from sms import subscribers
 from sms.compose import ComposeError, Composition, compose
 from sms.models import OutboundMessage, OutboundSegment, SegmentPriority, SegmentState
-from sms.outbox import counts_by_state
+from sms.outbox import alert_turn_base, counts_by_state
 
 SMS_OFF = "SMS is off: smpp.enabled is false in the configuration; send the alert on air only"
 SMS_WORKER_STALE = timedelta(seconds=30)
@@ -47,6 +48,7 @@ class AlertRequest:
     regions: list[str]
     channels: list[AlertChannel]
     audio_recording_id: int | None = None
+    repeat: RepeatAsk = field(default_factory=RepeatAsk)
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> AlertRequest:
@@ -80,11 +82,16 @@ class AlertRequest:
             not isinstance(recording, int) or isinstance(recording, bool)
         ):
             raise AlertError("'audio_recording_id' must be an integer")
+        try:
+            repeat = RepeatAsk.from_json(body)
+        except RepeatError as exc:
+            raise AlertError(str(exc)) from None
         return cls(
             text=text,
             regions=list(dict.fromkeys(regions)),
             channels=sorted(set(parsed)),
             audio_recording_id=recording,
+            repeat=repeat,
         )
 
 
@@ -118,6 +125,7 @@ def create_alert(
             segments = compose(request.text, settings=settings.smpp, smart=smart)
         except ComposeError as exc:
             raise AlertError(str(exc)) from None
+    repeats = repeat_plan(request, settings=settings, now=now)
 
     if draft is None:
         draft = settings.alerts.approvals_required > 0
@@ -132,6 +140,8 @@ def create_alert(
         smart=smart,
         status=AlertStatus.DRAFT if draft else AlertStatus.SENT,
         kind=AlertKind.ALERT,
+        repeat_every_min=int(repeats.every.total_seconds() // 60) if repeats else None,
+        repeat_until=repeats.until if repeats else None,
     )
     session.add(alert)
     session.flush()
@@ -159,6 +169,24 @@ def create_alert(
     return alert
 
 
+def repeat_plan(request: AlertRequest, *, settings: Settings, now: datetime) -> RepeatPlan | None:
+    """The on-air repeats asked for (or configured by `alerts.repeat_every_min`), validated
+    before anything is written."""
+    if AlertChannel.AIR not in request.channels:
+        if request.repeat.every_min or request.repeat.until:
+            raise AlertError("repeats are on air: add the 'air' channel")
+        return None
+    try:
+        return plan(
+            request.repeat,
+            default_every_min=settings.alerts.repeat_every_min,
+            default_for_min=settings.alerts.repeat_until_min,
+            now=now,
+        )
+    except RepeatError as exc:
+        raise AlertError(str(exc)) from None
+
+
 def dispatch(
     session: Session,
     alert: Alert,
@@ -180,22 +208,32 @@ def dispatch(
         queue_bulk(session, alert, [p.phone for p in people], segments, now)
         alert.recipients = len(people)
     if AlertChannel.AIR.value in alert.channels:
-        session.add(air_command(alert, settings=settings, now=now))
+        session.add_all(air_commands(alert, settings=settings, now=now))
 
 
-def air_command(alert: Alert, *, settings: Settings, now: datetime) -> PlayoutCommand:
-    """The playout worker's order to interrupt the stream with this alert."""
-    return PlayoutCommand(
-        kind=CommandKind.PREEMPT.value,
-        payload={
-            "alert_id": alert.id,
-            "recording_id": alert.audio_recording_id,
-            "text": alert.text,
-            "voice": settings.alerts.tts_voice,
-            "repeats": settings.alerts.repeats,
-        },
-        created_at=now,
-    )
+def air_commands(alert: Alert, *, settings: Settings, now: datetime) -> list[PlayoutCommand]:
+    """The playout worker's orders to interrupt the stream with this alert: now, then at each
+    repeat (an end already past when a draft is approved late leaves the one airing)."""
+    times = [now]
+    if alert.repeat_every_min and alert.repeat_until is not None and alert.repeat_until > now:
+        every = timedelta(minutes=alert.repeat_every_min)
+        times = RepeatPlan(every=every, until=alert.repeat_until).airings(now)
+    return [
+        PlayoutCommand(
+            kind=CommandKind.PREEMPT.value,
+            payload={
+                "alert_id": alert.id,
+                "recording_id": alert.audio_recording_id,
+                "text": alert.text,
+                "voice": settings.alerts.tts_voice,
+                "repeats": settings.alerts.repeats,
+                "airing": number,
+            },
+            created_at=now,
+            due_at=at,
+        )
+        for number, at in enumerate(times, start=1)
+    ]
 
 
 def queue_bulk(
@@ -206,9 +244,11 @@ def queue_bulk(
     now: datetime,
 ) -> None:
     """Insert thousands of messages and segments with a few statements, not one per row; an
-    alert's fan-out, or the notices of its cancellation, in claim order BULK."""
+    alert's fan-out, or the notices of its cancellation, in claim order ALERT, taking turns
+    with any alert still sending (`sms.outbox.alert_turn_base`)."""
     if not phones:
         return
+    base = alert_turn_base(session)
     message_ids = session.scalars(
         insert(OutboundMessage).returning(OutboundMessage.id, sort_by_parameter_order=True),
         [
@@ -234,11 +274,12 @@ def queue_bulk(
                 "data_coding": segment.data_coding,
                 "esm_class": segment.esm_class,
                 "state": SegmentState.QUEUED.value,
-                "priority": SegmentPriority.BULK.value,
+                "priority": SegmentPriority.ALERT.value,
+                "turn": base + number,
                 "next_attempt_at": now,
                 "queued_at": now,
             }
-            for message_id, phone in zip(message_ids, phones, strict=True)
+            for number, (message_id, phone) in enumerate(zip(message_ids, phones, strict=True))
             for seq, segment in enumerate(composed.segments, start=1)
         ],
     )
@@ -288,15 +329,8 @@ def alert_status(
         .where(AsRunEntry.alert_id == alert.id)
         .order_by(AsRunEntry.started_at)
     ).all()
-    air_pending = False
-    if AlertChannel.AIR.value in alert.channels:
-        command = session.scalar(
-            select(PlayoutCommand).where(
-                PlayoutCommand.kind == CommandKind.PREEMPT.value,
-                PlayoutCommand.payload["alert_id"].as_integer() == alert.id,
-            )
-        )
-        air_pending = command is not None and command.done_at is None
+    air = air_plan(session, alert, now=now)
+    air_pending = air["pending"]
     sms_pending = sms["queued"] + sms["submitted"] > 0
     if alert.status == AlertStatus.SENT:
         status = AlertStatus.SENDING if (sms_pending or air_pending) else AlertStatus.COMPLETED
@@ -322,5 +356,28 @@ def alert_status(
         "reject_reason": alert.reject_reason or None,
         "sms": sms,
         "sms_blocked": blocked,
-        "air": {"played_at": [moment.isoformat() for moment in played]},
+        "air": {
+            "played_at": [moment.isoformat() for moment in played],
+            "aired": len(played),
+            "repeat_every_min": alert.repeat_every_min or None,
+            "repeat_until": alert.repeat_until.isoformat() if alert.repeat_until else None,
+            "next_repeat_at": air["next"].isoformat() if air["next"] else None,
+        },
     }
+
+
+def air_plan(session: Session, alert: Alert, *, now: datetime) -> dict[str, Any]:
+    """Whether an airing of the alert is still to come or on air (`pending`), and when the
+    next repeat is due (`next`, None when none is planned)."""
+    if AlertChannel.AIR.value not in alert.channels:
+        return {"pending": False, "next": None}
+    mine = (
+        PlayoutCommand.kind == CommandKind.PREEMPT.value,
+        PlayoutCommand.payload["alert_id"].as_integer() == alert.id,
+        PlayoutCommand.done_at.is_(None),
+    )
+    pending = session.scalar(select(PlayoutCommand.id).where(*mine).limit(1)) is not None
+    upcoming = session.scalar(
+        select(func.min(PlayoutCommand.due_at)).where(*mine, PlayoutCommand.due_at > now)
+    )
+    return {"pending": pending, "next": upcoming}

@@ -230,6 +230,8 @@ class AlertSettings(_Section):
     tts_voice: str = "es-419"
     repeats: int = Field(2, ge=1, le=10)
     approvals_required: int = Field(0, ge=0, le=1)
+    repeat_every_min: int = Field(0, ge=0, le=10080)
+    repeat_until_min: int = Field(120, ge=1, le=10080)
     cancel_text_es: str = Field(
         "{station}: alerta ANULADA, no la tomen en cuenta: {original}", min_length=1, max_length=500
     )

@@ -176,6 +176,8 @@ class PlayoutCommand(Base):
     kind: Mapped[str] = mapped_column(String(16))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
+    """Not to be carried out before this moment (an alert's repeat); None: at once."""
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     result: Mapped[str] = mapped_column(Text, default="")

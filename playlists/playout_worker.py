@@ -27,7 +27,7 @@ from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from gateway.standby import wait_to_be_active
 from gateway.worker import Worker, WorkerState
-from playlists import asrun, cursors
+from playlists import alert_repeats, asrun, cursors
 from playlists.alert_audio import AlertAudioError, build_alert_audio
 from playlists.alert_title import alert_title
 from playlists.engine import PlayoutEngine
@@ -299,14 +299,15 @@ class PlayoutWorker(Worker):
         """Claim waiting commands (one worker takes each) and carry them out now."""
         assert self.engine is not None
         now = utcnow()
+        due = (
+            select(PlayoutCommand.id)
+            .where(PlayoutCommand.taken_at.is_(None), alert_repeats.due(now))
+            .order_by(PlayoutCommand.created_at, PlayoutCommand.id)
+        )
         with self.database.session() as session:
-            waiting = list(
-                session.scalars(
-                    select(PlayoutCommand.id)
-                    .where(PlayoutCommand.taken_at.is_(None))
-                    .order_by(PlayoutCommand.created_at, PlayoutCommand.id)
-                )
-            )
+            waiting = list(session.scalars(due))
+            if len(waiting) > 1 and alert_repeats.retire_overtaken(session, now=now):
+                waiting = list(session.scalars(due))
             taken = []
             for command_id in waiting:
                 claimed = session.execute(

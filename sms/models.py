@@ -36,14 +36,18 @@ class SegmentState(StrEnum):
 
 
 class SegmentPriority(IntEnum):
-    """Claim order of due segments, lowest first.
+    """Claim order of due segments, lowest first: alerts, then messages to one person, then
+    other bulk.
 
-    A retry goes before everything: a submit cut by a dropped connection (or refused for now)
-    was already due, and its recipient should not wait for the whole alert. A message to one
-    person (a keyword reply, `altavoz sms send`) goes before an alert's fan-out, so a reply is
-    not stuck behind thousands of queued copies."""
+    An alert (its fan-out, or its cancellation or correction notices) goes before everything
+    else queued: a keyword reply can wait seconds, a warning cannot (issue 14). A message to one
+    person (a keyword reply, `altavoz sms send`) goes before bulk that is not an alert, so a
+    reply is not stuck behind thousands of copies (issue 12). Within a priority, `turn` orders:
+    alerts take turns message by message (see `sms.outbox.alert_turn_base`), so a second
+    alert does not wait behind the first one's thousands; a retry keeps its turn, which had
+    already come, so it goes first among its kind when due."""
 
-    RETRY = 0
+    ALERT = 0
     PERSON = 1
     BULK = 2
 
@@ -102,6 +106,7 @@ class OutboundSegment(Base):
     __table_args__ = (
         Index("ix_sms_segments_state_next", "state", "next_attempt_at"),
         Index("ix_sms_segments_claim_order", "state", "priority", "next_attempt_at"),
+        Index("ix_sms_segments_turn", "state", "priority", "turn"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -116,6 +121,8 @@ class OutboundSegment(Base):
     priority: Mapped[int] = mapped_column(
         Integer, default=SegmentPriority.PERSON, server_default=str(int(SegmentPriority.PERSON))
     )
+    turn: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Place within its priority: an alert's k-th message has the turn `base + k`."""
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_by: Mapped[str] = mapped_column(String(80), default="")
     smsc_message_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)

@@ -103,8 +103,27 @@ def enqueue(
     return message
 
 
-_CLAIM_ORDER = (OutboundSegment.priority, OutboundSegment.next_attempt_at, OutboundSegment.id)
-"""Retries first, then messages to one person, then alert fan-outs; oldest first within each."""
+_CLAIM_ORDER = (
+    OutboundSegment.priority,
+    OutboundSegment.turn,
+    OutboundSegment.next_attempt_at,
+    OutboundSegment.id,
+)
+"""Alerts, then messages to one person, then other bulk; by turn, then oldest, within each."""
+
+
+def alert_turn_base(session: Session) -> int:
+    """The turn an alert queued now starts at: the turn of the earliest alert message still
+    queued (0 when none is). Its k-th message takes `base + k`, so it alternates message by
+    message with every alert still sending, instead of queueing behind them (start-time fair
+    queueing, with a message as the unit)."""
+    base = session.scalar(
+        select(func.min(OutboundSegment.turn)).where(
+            OutboundSegment.state == SegmentState.QUEUED,
+            OutboundSegment.priority == SegmentPriority.ALERT,
+        )
+    )
+    return int(base or 0)
 
 
 def claim(session: Session, *, worker: str, limit: int, now: datetime) -> list[ClaimedSegment]:
@@ -267,7 +286,8 @@ class Submitted:
 class Retry:
     """Send again: after `not_before`, or (None) as soon as possible, keeping its place.
 
-    Either way it goes first when due (SegmentPriority.RETRY): its turn had already come."""
+    Either way it keeps its priority and turn, which had already come: it goes first among its
+    kind when due."""
 
     segment_id: int
     not_before: datetime | None
@@ -307,7 +327,6 @@ def record_outcomes(
         row: dict[str, object] = {
             "segment_id": r.segment_id,
             "state": SegmentState.QUEUED.value,
-            "priority": SegmentPriority.RETRY.value,
             "error": r.reason[:200],
             "claimed_by": "",
         }

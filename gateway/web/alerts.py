@@ -7,6 +7,7 @@ The same page shows the SMPP bind and the messages villages sent in.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
@@ -16,11 +17,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
-from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from gateway.alert_approval import MAX_REASON_CHARS, Refusal, refusal
 from gateway.alert_models import Alert, AlertStatus
+from gateway.alert_repeats import MAX_EVERY_MIN
 from gateway.alerts import (
     MAX_ALERT_CHARS,
     AlertError,
@@ -70,6 +72,14 @@ class AlertForm(FlaskForm):
     other_regions = StringField(_l("Other regions (separated by commas)"))
     sms = BooleanField(_l("By SMS"))
     air = BooleanField(_l("On air"), default=True)
+    repeat_every = IntegerField(
+        _l("Repeat on air every (minutes; 0: once)"),
+        validators=[Optional(), NumberRange(min=0, max=MAX_EVERY_MIN)],
+    )
+    repeat_for = IntegerField(
+        _l("Keep repeating for (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_EVERY_MIN)],
+    )
     smart = BooleanField(_l("Replace accents so each SMS holds more text"), default=True)
     confirm = BooleanField(_l("I have checked this alert and want to send it now"))
 
@@ -118,6 +128,10 @@ def _page(form: AlertForm) -> str:
         links=list(db.scalars(select(LinkStatus).order_by(LinkStatus.worker))),
         smpp=settings().smpp,
         sms_off_note=SMS_OFF_NOTE,
+        repeat_defaults={
+            "every": settings().alerts.repeat_every_min,
+            "for": settings().alerts.repeat_until_min,
+        },
     )
 
 
@@ -146,16 +160,24 @@ def send() -> ResponseReturnValue:
     regions += [r.strip() for r in (form.other_regions.data or "").split(",") if r.strip()]
     channels = [name for name in ("sms", "air") if getattr(form, name).data]
     db = db_session()
+    now = utcnow()
+    repeat_for = form.repeat_for.data
     try:
         alert_request = AlertRequest.from_json(
-            {"text": form.text.data or "", "regions": regions, "channels": channels}
+            {
+                "text": form.text.data or "",
+                "regions": regions,
+                "channels": channels,
+                "repeat_every_min": form.repeat_every.data,
+                "repeat_until": now + timedelta(minutes=repeat_for) if repeat_for else None,
+            }
         )
         alert = create_alert(
             db,
             alert_request,
             settings=settings(),
             actor=current_actor(),
-            now=utcnow(),
+            now=now,
             smart=bool(form.smart.data),
         )
     except AlertError as exc:

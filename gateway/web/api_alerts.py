@@ -10,6 +10,7 @@ from pydantic import Field
 
 from gateway.alert_approval import MAX_REASON_CHARS, ApprovalRefused, Refusal, approve, reject
 from gateway.alert_models import Alert
+from gateway.alert_repeats import MAX_EVERY_MIN, RepeatAsk
 from gateway.alert_withdrawal import AlertStateError, cancel_alert, correct_alert
 from gateway.alerts import (
     MAX_ALERT_CHARS,
@@ -43,6 +44,17 @@ class NewAlert(openapi.RequestModel):
     audio_recording_id: Id | None = Field(
         default=None, description="a recording to air instead of reading the text"
     )
+    repeat_every_min: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_EVERY_MIN,
+        description="on air again every so many minutes (0: once; default alerts.repeat_every_min)",
+    )
+    repeat_until: openapi.Moment | None = Field(
+        default=None,
+        description="the last repeat airs by then (at most 7 days ahead; "
+        "default alerts.repeat_until_min after sending)",
+    )
 
 
 class AlertCreated(openapi.Created):
@@ -73,6 +85,12 @@ class SmsDelivery(openapi.ResponseModel):
 
 class AirDelivery(openapi.ResponseModel):
     played_at: list[openapi.Timestamp]
+    aired: int = Field(default=0, ge=0, description="how many times it went on air")
+    repeat_every_min: int | None = Field(default=None, description="None: aired once")
+    repeat_until: openapi.Timestamp | None = None
+    next_repeat_at: openapi.Timestamp | None = Field(
+        default=None, description="the next airing planned; None when no more are"
+    )
 
 
 class AlertStatus(openapi.ResponseModel):
@@ -143,6 +161,13 @@ class Rejection(openapi.RequestModel):
 
 class Correction(openapi.RequestModel):
     text: str = Field(max_length=MAX_ALERT_CHARS, pattern=openapi.NOT_BLANK)
+    repeat_every_min: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_EVERY_MIN,
+        description="the correction's own repeats; without them it takes over the original's",
+    )
+    repeat_until: openapi.Moment | None = None
 
 
 class Withdrawal(openapi.ResponseModel):
@@ -274,6 +299,7 @@ def correct(alert_id: int, body: Correction) -> ResponseReturnValue:
             settings=settings(),
             actor=current_actor(),
             now=utcnow(),
+            repeat=RepeatAsk(every_min=body.repeat_every_min, until=body.repeat_until),
         )
     except AlertError as exc:
         raise _refused(exc) from None

@@ -68,7 +68,13 @@ def test_an_api_alert_queues_one_sms_per_opted_in_subscriber_and_an_air_command(
     assert status["sms"]["queued"] == 2
     assert status["sms"]["delivered"] == 0
     assert status["status"] == "sending"
-    assert status["air"] == {"played_at": []}
+    assert status["air"] == {
+        "played_at": [],
+        "aired": 0,
+        "repeat_every_min": None,
+        "repeat_until": None,
+        "next_repeat_at": None,
+    }
     with database.session() as session:
         destinations = set(session.scalars(select(OutboundMessage.destination)))
         command = session.scalars(select(PlayoutCommand)).one()

@@ -19,6 +19,7 @@ from gateway.database import Database, utcnow
 from gateway.settings import Settings
 from sms import outbox
 from sms.compose import compose
+from sms.models import SegmentPriority
 from sms.worker import SmsWorker
 from tests.conftest import station_settings
 from tests.smsc_harness import SmscSimulator, running_simulator
@@ -103,7 +104,12 @@ def start_worker() -> Iterator[Callable[[Settings, Database], RunningWorker]]:
 
 
 def queue_text(
-    settings: Settings, database: Database, destination: str, text: str, **options: Any
+    settings: Settings,
+    database: Database,
+    destination: str,
+    text: str,
+    priority: SegmentPriority = SegmentPriority.PERSON,
+    **options: Any,
 ) -> int:
     composed = compose(text, settings=settings.smpp, **options)
     with database.session() as session:
@@ -118,6 +124,7 @@ def queue_text(
             ],
             alert_id=None,
             now=utcnow(),
+            priority=priority,
         )
         return message.id
 

@@ -316,29 +316,49 @@ def test_one_batch_of_receipts_marks_awaiting_segments_newest_first_one_each(
     assert pending == []
 
 
-def test_claims_take_retries_then_one_person_then_alert_fan_outs(database: Database) -> None:
-    with database.session() as session:
-        for n in range(3):
+def test_claims_take_alerts_then_one_person_then_other_bulk_and_a_retry_keeps_its_turn(
+    database: Database,
+) -> None:
+    for n, priority in ((0, SegmentPriority.BULK), (1, SegmentPriority.PERSON)):
+        with database.session() as session:
             outbox.enqueue(
                 session,
                 destination=f"+5025555{n:04d}",
                 text="x",
                 encoding="gsm7",
                 segments=ONE,
-                alert_id=1,
+                alert_id=None,
                 now=NOW,
-                priority=SegmentPriority.BULK,
+                priority=priority,
             )
-    queue(database, "+50255559999")
     with database.session() as session:
-        (cut,) = outbox.claim(session, worker="w", limit=1, now=NOW)
-        assert cut.destination == "+50255559999"
-        (bulk,) = outbox.claim(session, worker="w", limit=1, now=NOW)
-        outbox.record_outcomes(session, retries=[outbox.Retry(bulk.id, None, "dropped")])
-    queue(database, "+50255558888")
+        for n in range(3):
+            outbox.enqueue(
+                session,
+                destination=f"+5025556{n:04d}",
+                text="x",
+                encoding="gsm7",
+                segments=ONE,
+                alert_id=1,
+                now=NOW + timedelta(seconds=1),
+                priority=SegmentPriority.ALERT,
+            )
     with database.session() as session:
-        order = [s.destination for s in outbox.claim(session, worker="w", limit=5, now=NOW)]
-    assert order == [bulk.destination, "+50255558888", "+50255550001", "+50255550002"]
+        (first,) = outbox.claim(session, worker="w", limit=1, now=NOW + timedelta(seconds=1))
+        assert first.destination == "+50255560000"
+        outbox.record_outcomes(session, retries=[outbox.Retry(first.id, None, "dropped")])
+    with database.session() as session:
+        order = [
+            s.destination
+            for s in outbox.claim(session, worker="w", limit=9, now=NOW + timedelta(seconds=1))
+        ]
+    assert order == [
+        "+50255560000",
+        "+50255560001",
+        "+50255560002",
+        "+50255550001",
+        "+50255550000",
+    ]
 
 
 def test_one_batch_keeps_every_matching_rule_with_one_query(database: Database) -> None:
