@@ -8,7 +8,7 @@ air command waiting, or does not exist at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,15 @@ from audio.models import Recording
 from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus, SmsBlocked
+from gateway.alert_versions import (
+    VersionRequest,
+    air_versions,
+    check_versions,
+    parse_versions,
+    store_versions,
+    texts_by_language,
+    version_summaries,
+)
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from gateway.worker import WorkerHeartbeat
@@ -47,6 +56,7 @@ class AlertRequest:
     regions: list[str]
     channels: list[AlertChannel]
     audio_recording_id: int | None = None
+    versions: list[VersionRequest] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> AlertRequest:
@@ -85,6 +95,9 @@ class AlertRequest:
             regions=list(dict.fromkeys(regions)),
             channels=sorted(set(parsed)),
             audio_recording_id=recording,
+            versions=parse_versions(
+                body.get("versions"), max_chars=MAX_ALERT_CHARS, error=AlertError
+            ),
         )
 
 
@@ -115,6 +128,7 @@ def create_alert(
             segments = compose(request.text, settings=settings.smpp, smart=smart)
         except ComposeError as exc:
             raise AlertError(str(exc)) from None
+    check_versions(session, request.versions, settings=settings, smart=smart, error=AlertError)
 
     draft = settings.alerts.approvals_required > 0
     alert = Alert(
@@ -131,6 +145,7 @@ def create_alert(
     )
     session.add(alert)
     session.flush()
+    store_versions(session, alert, request.versions)
     if draft:
         audit.record_by(
             session,
@@ -173,14 +188,27 @@ def dispatch(
             except ComposeError as exc:
                 raise AlertError(str(exc)) from None
         people = subscribers.recipients(session, alert.regions)
-        queue_bulk(session, alert, [p.phone for p in people], segments, now)
+        texts = texts_by_language(session, alert)
+        by_text: dict[str, list[str]] = {}
+        for person in people:
+            by_text.setdefault(person.language if person.language in texts else "", []).append(
+                person.phone
+            )
+        for language, phones in by_text.items():
+            composed = segments
+            if language:
+                composed = compose(texts[language], settings=settings.smpp, smart=alert.smart)
+            queue_bulk(session, alert, phones, composed, now)
         alert.recipients = len(people)
     if AlertChannel.AIR.value in alert.channels:
-        session.add(air_command(alert, settings=settings, now=now))
+        session.add(air_command(alert, settings=settings, now=now, session=session))
 
 
-def air_command(alert: Alert, *, settings: Settings, now: datetime) -> PlayoutCommand:
-    """The playout worker's order to interrupt the stream with this alert."""
+def air_command(
+    alert: Alert, *, settings: Settings, now: datetime, session: Session | None = None
+) -> PlayoutCommand:
+    """The playout worker's order to interrupt the stream with this alert (and, given the
+    session, its versions in other languages after it)."""
     return PlayoutCommand(
         kind=CommandKind.PREEMPT.value,
         payload={
@@ -189,6 +217,7 @@ def air_command(alert: Alert, *, settings: Settings, now: datetime) -> PlayoutCo
             "text": alert.text,
             "voice": settings.alerts.tts_voice,
             "repeats": settings.alerts.repeats,
+            "versions": air_versions(session, alert) if session is not None else [],
         },
         created_at=now,
     )
@@ -319,4 +348,5 @@ def alert_status(
         "sms": sms,
         "sms_blocked": blocked,
         "air": {"played_at": [moment.isoformat() for moment in played]},
+        "versions": version_summaries(session, alert),
     }

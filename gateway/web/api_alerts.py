@@ -10,6 +10,7 @@ from pydantic import Field
 
 from gateway.alert_approval import MAX_REASON_CHARS, ApprovalRefused, Refusal, approve, reject
 from gateway.alert_models import Alert
+from gateway.alert_versions import MAX_VERSIONS
 from gateway.alert_withdrawal import AlertStateError, cancel_alert, correct_alert
 from gateway.alerts import (
     MAX_ALERT_CHARS,
@@ -32,8 +33,33 @@ from sms.outbox import counts_by_state
 RegionName = Annotated[str, Field(max_length=80, pattern=openapi.NOT_BLANK)]
 
 
+class Version(openapi.RequestModel):
+    language: str = Field(
+        min_length=2,
+        max_length=8,
+        examples=["mam"],
+        description="an ISO 639 code the station serves (station.languages), other than 'es'",
+    )
+    text: str | None = Field(
+        default=None,
+        max_length=MAX_ALERT_CHARS,
+        description="the SMS to subscribers in this language (and read on air if it has a voice)",
+    )
+    recording_id: Id | None = Field(default=None, description="aired after the main version")
+
+
+class VersionShown(openapi.ResponseModel):
+    language: str
+    text: str | None = None
+    recording_id: Id | None = None
+
+
 class NewAlert(openapi.RequestModel):
-    text: str = Field(max_length=MAX_ALERT_CHARS, pattern=openapi.NOT_BLANK)
+    text: str = Field(
+        max_length=MAX_ALERT_CHARS,
+        pattern=openapi.NOT_BLANK,
+        description="the main (Spanish) version, for every subscriber whose language has none",
+    )
     regions: list[RegionName] = Field(
         default=[],
         max_length=1000,
@@ -42,6 +68,11 @@ class NewAlert(openapi.RequestModel):
     channels: list[Literal["sms", "air"]] = Field(default=["sms", "air"], min_length=1)
     audio_recording_id: Id | None = Field(
         default=None, description="a recording to air instead of reading the text"
+    )
+    versions: list[Version] = Field(
+        default=[],
+        max_length=MAX_VERSIONS,
+        description="the alert in other languages: SMS text and/or a recording aired in turn",
     )
 
 
@@ -100,6 +131,7 @@ class AlertStatus(openapi.ResponseModel):
         description="why queued SMS cannot go out now: SMPP disabled, or no SMS worker running",
     )
     air: AirDelivery
+    versions: list[VersionShown] = []
 
 
 @blueprint.post("/alerts")

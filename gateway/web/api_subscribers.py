@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
@@ -22,7 +20,12 @@ class NewSubscriber(openapi.RequestModel):
     region: str = Field(
         max_length=subscribers.REGION_MAX, pattern=openapi.NOT_BLANK, examples=["San Marcos"]
     )
-    language: Literal["es", "en"] | None = None  # sms.subscribers.LANGUAGES
+    language: str | None = Field(
+        default=None,
+        max_length=3,
+        examples=["mam"],
+        description="an ISO 639 code the station serves (station.languages); default 'es'",
+    )
 
 
 class Subscribed(openapi.ResponseModel):
