@@ -69,20 +69,13 @@ def parse_versions(
     return versions
 
 
-def check_versions(
-    session: Session,
-    versions: Sequence[VersionRequest],
-    *,
-    settings: Settings,
-    smart: bool | None,
-    error: type[ValueError],
-) -> dict[str, Composition]:
-    """Refuse, with `error`, a version the station cannot carry (a language it does not
-    serve, twice the same one, Spanish, which is the main text, a recording that does not
-    exist, a text too long for SMS); the SMS of each version's text otherwise."""
-    served = settings.station.languages
+def check_languages(
+    versions: Sequence[VersionRequest], served: Sequence[str], *, error: type[ValueError]
+) -> None:
+    """Refuse, with `error`, a language the station does not serve, Spanish (the main text is
+    that version), or the same language twice: cheap, so checked before any upload is
+    imported."""
     seen: set[str] = set()
-    composed: dict[str, Composition] = {}
     for version in versions:
         if version.language not in served:
             raise error(
@@ -94,6 +87,22 @@ def check_versions(
         if version.language in seen:
             raise error(f"two versions in {version.language!r}")
         seen.add(version.language)
+
+
+def check_versions(
+    session: Session,
+    versions: Sequence[VersionRequest],
+    *,
+    settings: Settings,
+    smart: bool | None,
+    error: type[ValueError],
+) -> dict[str, Composition]:
+    """Refuse, with `error`, a version the station cannot carry (see `check_languages`, and a
+    recording that does not exist, a text too long for SMS); the SMS of each version's text
+    otherwise."""
+    check_languages(versions, settings.station.languages, error=error)
+    composed: dict[str, Composition] = {}
+    for version in versions:
         if version.recording_id is not None and (
             session.get(Recording, version.recording_id) is None
         ):

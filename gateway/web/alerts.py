@@ -14,11 +14,22 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
-from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length
 
+from audio.errors import AudioError
+from audio.metadata import MetadataError
+from audio.models import Recording
 from gateway.alert_approval import MAX_REASON_CHARS, Refusal, refusal
 from gateway.alert_models import Alert, AlertStatus
 from gateway.alerts import (
@@ -39,9 +50,20 @@ from gateway.web.access import (
     requires,
     settings,
 )
+from gateway.web.alert_version_form import (
+    VERSION_ROWS,
+    VersionForm,
+    check_rows,
+    forget_imported,
+    main_recording,
+    set_version_choices,
+    version_requests,
+)
 from gateway.web.forms import TickToConfirmForm
+from gateway.web.uploads import refusal_text
 from sms import smart_encoding
 from sms.compose import preview
+from sms.languages import DEFAULT_LANGUAGE
 from sms.models import InboundMessage, LinkStatus, Subscriber
 from sms.phones import mask
 
@@ -71,6 +93,8 @@ class AlertForm(FlaskForm):
     sms = BooleanField(_l("By SMS"))
     air = BooleanField(_l("On air"), default=True)
     smart = BooleanField(_l("Replace accents so each SMS holds more text"), default=True)
+    recording = FileField(_l("Recording of the main text (optional, from a phone is fine)"))
+    versions = FieldList(FormField(VersionForm), min_entries=VERSION_ROWS, max_entries=VERSION_ROWS)
     confirm = BooleanField(_l("I have checked this alert and want to send it now"))
 
 
@@ -99,6 +123,7 @@ def _regions() -> list[tuple[str, int]]:
 
 def _page(form: AlertForm) -> str:
     db = db_session()
+    _version_choices(form)
     regions = _regions()
     form.regions.choices = [("*", _("Every region"))] + [
         (region, f"{region} ({count})") for region, count in regions
@@ -121,6 +146,11 @@ def _page(form: AlertForm) -> str:
     )
 
 
+def _version_choices(form: AlertForm) -> None:
+    rows = [entry.form for entry in form.versions]
+    set_version_choices(rows, settings().station.languages, DEFAULT_LANGUAGE)
+
+
 @blueprint.get("/")
 @requires(STAFF)
 def index() -> ResponseReturnValue:
@@ -134,6 +164,7 @@ def index() -> ResponseReturnValue:
 def send() -> ResponseReturnValue:
     form = AlertForm()
     form.regions.choices = [("*", "*")] + [(region, region) for region, _n in _regions()]
+    _version_choices(form)
     if not form.validate_on_submit():
         return _page(form), 422
     if not form.confirm.data:
@@ -146,9 +177,23 @@ def send() -> ResponseReturnValue:
     regions += [r.strip() for r in (form.other_regions.data or "").split(",") if r.strip()]
     channels = [name for name in ("sms", "air") if getattr(form, name).data]
     db = db_session()
+    title = _("Alert")
+    imported: list[Recording] = []
     try:
+        rows = [entry.form for entry in form.versions]
+        check_rows(rows, settings().station.languages)
+        main = main_recording(form.recording, title=title, language=DEFAULT_LANGUAGE)
+        imported += [main] if main is not None else []
+        versions, more = version_requests(rows, title=title)
+        imported += more
         alert_request = AlertRequest.from_json(
-            {"text": form.text.data or "", "regions": regions, "channels": channels}
+            {
+                "text": form.text.data or "",
+                "regions": regions,
+                "channels": channels,
+                "audio_recording_id": main.id if main is not None else None,
+                "versions": versions,
+            }
         )
         alert = create_alert(
             db,
@@ -158,9 +203,11 @@ def send() -> ResponseReturnValue:
             now=utcnow(),
             smart=bool(form.smart.data),
         )
-    except AlertError as exc:
+    except (AlertError, AudioError, MetadataError) as exc:
         db.rollback()
-        form.text.errors = [str(exc)]
+        forget_imported(db, imported, actor=current_actor())
+        reason = refusal_text(exc) if isinstance(exc, AudioError) else str(exc)
+        form.text.errors = [reason]
         return _page(form), 422
     unreached = unreached_regions(db, alert)
     db.commit()

@@ -26,6 +26,7 @@ from gateway.roles import ALL_ROLES, STAFF
 from gateway.web import openapi
 from gateway.web.access import current_actor, current_role, db_session, settings
 from gateway.web.api import api_requires, blueprint
+from gateway.web.api_subscribers import LANGUAGE_CODE
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
 from sms.outbox import counts_by_state
@@ -35,8 +36,7 @@ RegionName = Annotated[str, Field(max_length=80, pattern=openapi.NOT_BLANK)]
 
 class Version(openapi.RequestModel):
     language: str = Field(
-        min_length=2,
-        max_length=8,
+        pattern=LANGUAGE_CODE,
         examples=["mam"],
         description="an ISO 639 code the station serves (station.languages), other than 'es'",
     )

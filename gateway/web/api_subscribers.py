@@ -14,6 +14,9 @@ from gateway.web.identifiers import Id
 from gateway.web.subscribers import add_subscriber
 from sms import subscribers
 
+LANGUAGE_CODE = r"^[A-Za-z]{2,3}$"
+"""The shape of a code; which codes are served is the station's (station.languages)."""
+
 
 class NewSubscriber(openapi.RequestModel):
     phone: str = Field(min_length=1, max_length=64, examples=["+502 5555 1234"])
@@ -22,7 +25,7 @@ class NewSubscriber(openapi.RequestModel):
     )
     language: str | None = Field(
         default=None,
-        max_length=3,
+        pattern=LANGUAGE_CODE,
         examples=["mam"],
         description="an ISO 639 code the station serves (station.languages); default 'es'",
     )
