@@ -15,8 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from audio.models import Recording
-from gateway.accounts import User
+from gateway import accounts
+from gateway.accounts import Actor, User
+from gateway.alert_approval import approve
 from gateway.alert_models import Alert, AlertVersion
+from gateway.alerts import AlertRequest, create_alert
 from gateway.database import Database
 from gateway.roles import Role
 from gateway.settings import Settings
@@ -24,7 +27,7 @@ from sms import subscriber_csv, subscribers
 from sms.keywords import parse_keyword
 from sms.models import OutboundMessage, Subscriber
 from tests.alerts.test_alerts import NOW, counts, subscribe
-from tests.support import csrf_token
+from tests.support import PASSWORD, csrf_token
 
 SERVED = ("es", "en", "quc", "mam", "kek", "nah", "zap", "mix")
 
@@ -245,3 +248,38 @@ def test_a_refused_panel_alert_leaves_no_recording_behind(
     media = settings.media.dir
     kept = [p for p in media.rglob("*") if p.is_file()] if media.exists() else []
     assert kept == []
+
+
+def test_an_approved_draft_goes_out_in_each_subscribers_language(
+    database: Database, settings: Settings
+) -> None:
+    two_person = settings.model_copy(
+        update={"alerts": settings.alerts.model_copy(update={"approvals_required": 1})}
+    )
+    with database.session() as session:
+        for phone, language in (("+50255550001", "mam"), ("+50255550002", "kek")):
+            subscribers.subscribe(
+                session, phone=phone, region="Tacaná", language=language,
+                channel=subscribers.ConsentChannel.PANEL, default_region="GT", now=NOW,
+            )  # fmt: skip
+        request = AlertRequest.from_json(
+            {
+                "text": "Alerta",
+                "regions": ["Tacaná"],
+                "versions": [{"language": "mam", "text": "Mam"}],
+            }
+        )
+        drafter, approver = (
+            accounts.create_user(session, username=name, password=PASSWORD, role=Role.OPERATOR)
+            for name in ("ana", "beto")
+        )
+        draft = create_alert(
+            session, request, settings=two_person, actor=Actor(drafter.id, "ana"), now=NOW
+        )
+        assert session.scalar(select(func.count(OutboundMessage.id))) == 0
+        second = Actor(approver.id, "beto")
+        approve(session, draft, actor=second, role=Role.OPERATOR, settings=two_person, now=NOW)
+        sent = dict(
+            session.execute(select(OutboundMessage.destination, OutboundMessage.text)).all()
+        )
+    assert sent == {"+50255550001": "Mam", "+50255550002": "Alerta"}
