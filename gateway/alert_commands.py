@@ -76,6 +76,13 @@ def alert_group() -> None:
 @click.option("--region", "regions", multiple=True, help="a region to alert ('*' for all)")
 @click.option("--air", is_flag=True, help="interrupt the stream to read it on air")
 @click.option("--sms", "by_sms", is_flag=True, help="send it by SMS to the regions' subscribers")
+@click.option(
+    "--version",
+    "versions",
+    multiple=True,
+    metavar="LANG=TEXT",
+    help="the alert in another language, e.g. mam='...' (its speakers get it by SMS)",
+)
 @_account_options
 @with_appcontext
 def alert_send(
@@ -83,6 +90,7 @@ def alert_send(
     regions: tuple[str, ...],
     air: bool,
     by_sms: bool,
+    versions: tuple[str, ...],
     user: str | None,
     password_file: Path | None,
 ) -> None:
@@ -95,7 +103,12 @@ def alert_send(
     ]
     try:
         request = AlertRequest.from_json(
-            {"text": text, "regions": list(regions), "channels": channels}
+            {
+                "text": text,
+                "regions": list(regions),
+                "channels": channels,
+                "versions": [_version(given) for given in versions],
+            }
         )
     except AlertError as exc:
         fail(str(exc))
@@ -123,6 +136,13 @@ def alert_send(
         )
     for warning in warnings:
         click.echo(f"altavoz: warning: {warning}", err=True)
+
+
+def _version(given: str) -> dict[str, str]:
+    language, sep, text = given.partition("=")
+    if not sep:
+        raise AlertError(f"--version takes LANG=TEXT (such as mam=...), not {given!r}")
+    return {"language": language, "text": text}
 
 
 def _load(session: Session, alert_id: int) -> Alert:

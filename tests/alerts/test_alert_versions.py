@@ -26,7 +26,7 @@ from gateway.settings import Settings
 from sms import subscriber_csv, subscribers
 from sms.keywords import parse_keyword
 from sms.models import OutboundMessage, Subscriber
-from tests.alerts.test_alerts import NOW, counts, subscribe
+from tests.alerts.test_alerts import NOW, cli, counts, station_env, subscribe
 from tests.support import PASSWORD, csrf_token
 
 SERVED = ("es", "en", "quc", "mam", "kek", "nah", "zap", "mix")
@@ -283,3 +283,36 @@ def test_an_approved_draft_goes_out_in_each_subscribers_language(
             session.execute(select(OutboundMessage.destination, OutboundMessage.text)).all()
         )
     assert sent == {"+50255550001": "Mam", "+50255550002": "Alerta"}
+
+
+@pytest.mark.parametrize(
+    ("version", "error"),
+    [("mam", "LANG=TEXT"), ("tzo=x", "not a language of this station"), ("es=x", "main text")],
+)
+def test_the_command_line_refuses_a_bad_version_in_one_line_and_writes_nothing(
+    settings: Settings, database: Database, version: str, error: str
+) -> None:
+    subscribe(database, "+50255550001", "Tacaná")
+    result = cli(
+        station_env(settings),
+        *("alert", "send", "--text", "Alerta", "--region", "Tacaná", "--version", version),
+    )
+    assert result.returncode == 1
+    assert len(result.stderr.strip().splitlines()) == 1 and error in result.stderr
+    assert counts(database) == (0, 0, 0, 0)
+
+
+def test_the_command_line_sends_a_version(settings: Settings, database: Database) -> None:
+    with database.session() as session:
+        subscribers.subscribe(
+            session, phone="+50255550001", region="Tacaná", language="mam",
+            channel=subscribers.ConsentChannel.PANEL, default_region="GT", now=NOW,
+        )  # fmt: skip
+    result = cli(
+        station_env(settings),
+        *("alert", "send", "--sms", "--text", "Alerta", "--region", "Tacaná"),
+        *("--version", "mam=Ja tzul a"),
+    )
+    assert result.returncode == 0, result.stderr
+    with database.session() as session:
+        assert session.scalar(select(OutboundMessage.text)) == "Ja tzul a"
