@@ -14,6 +14,8 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import wave
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -154,6 +156,18 @@ def speech_filters(speech: Path, level: Level) -> str:
     return gain_filters(gain, limit=limit, ceiling_dbtp=level.ceiling_dbtp)
 
 
+@dataclass(frozen=True)
+class Body:
+    """One part of an alert after the tone: a file, and the chain that brings it to level."""
+
+    path: Path
+    filters: str = "anull"
+
+
+VERSION_GAP_S = 0.7
+"""Silence between an alert's versions on air, so listeners hear where a language ends."""
+
+
 def alert_audio(
     body: Path,
     *,
@@ -162,8 +176,10 @@ def alert_audio(
     body_filters: str = "anull",
     attention: Path | None = None,
     repeats: int = 1,
+    more: Sequence[Body] = (),
 ) -> Path:
-    """Attention signal, half a second of silence, then `body`; `repeats` times, 1 s apart.
+    """Attention signal, half a second of silence, then `body` and each of `more` in turn (the
+    alert's versions in other languages); `repeats` times, 1 s apart.
 
     One ffmpeg pass makes all of it, because every pass is time an urgent alert waits before it
     airs. `body_filters` brings made speech to `level`; a library recording (body or
@@ -173,20 +189,24 @@ def alert_audio(
         inputs, tone = ["-i", str(attention)], "[0:a]anull"
     else:
         inputs, tone = _chord(level, ATTENTION_S)
-    body_index = 2 if attention is None else 1
+    first = 2 if attention is None else 1
+    bodies = [Body(body, body_filters), *more]
     stereo = f"aformat=sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
     count = max(1, repeats)
     splits = "".join(f"[o{index}]" for index in range(count))
-    graph = [
-        f"{tone},{stereo},apad=pad_dur=0.5[tone]",
-        f"[{body_index}:a]{stereo},{body_filters},{stereo}[body]",
-        f"[tone][body]concat=n=2:v=0:a=1,asplit={count}{splits}",
-    ]
+    graph = [f"{tone},{stereo},apad=pad_dur=0.5[tone]"]
+    for index, part in enumerate(bodies):
+        gap = f",apad=pad_dur={VERSION_GAP_S}" if index < len(bodies) - 1 else ""
+        graph.append(f"[{first + index}:a]{stereo},{part.filters},{stereo}{gap}[b{index}]")
+    parts = "".join(f"[b{index}]" for index in range(len(bodies)))
+    graph.append(f"[tone]{parts}concat=n={len(bodies) + 1}:v=0:a=1,asplit={count}{splits}")
     for index in range(count):
         gap = ",apad=pad_dur=1.0" if index < count - 1 else ""
         graph.append(f"[o{index}]anull{gap}[p{index}]")
     graph.append("".join(f"[p{index}]" for index in range(count)) + f"concat=n={count}:v=0:a=1")
-    _ffmpeg(*inputs, "-i", str(body), "-filter_complex", ";".join(graph), str(path))
+    for part in bodies:
+        inputs += ["-i", str(part.path)]
+    _ffmpeg(*inputs, "-filter_complex", ";".join(graph), str(path))
     return path
 
 

@@ -94,6 +94,13 @@ def _repeat_options(function: F) -> F:
 @click.option("--air", is_flag=True, help="interrupt the stream to read it on air")
 @click.option("--sms", "by_sms", is_flag=True, help="send it by SMS to the regions' subscribers")
 @_repeat_options
+@click.option(
+    "--version",
+    "versions",
+    multiple=True,
+    metavar="LANG=TEXT",
+    help="the alert in another language, e.g. mam='...' (its speakers get it by SMS)",
+)
 @_account_options
 @with_appcontext
 def alert_send(
@@ -103,6 +110,7 @@ def alert_send(
     by_sms: bool,
     repeat_every: int | None,
     repeat_until: str | None,
+    versions: tuple[str, ...],
     user: str | None,
     password_file: Path | None,
 ) -> None:
@@ -121,6 +129,7 @@ def alert_send(
                 "channels": channels,
                 "repeat_every_min": repeat_every,
                 "repeat_until": repeat_until,
+                "versions": [_version(given) for given in versions],
             }
         )
     except AlertError as exc:
@@ -149,6 +158,13 @@ def alert_send(
         )
     for warning in warnings:
         click.echo(f"altavoz: warning: {warning}", err=True)
+
+
+def _version(given: str) -> dict[str, str]:
+    language, sep, text = given.partition("=")
+    if not sep:
+        raise AlertError(f"--version takes LANG=TEXT (such as mam=...), not {given!r}")
+    return {"language": language, "text": text}
 
 
 def _load(session: Session, alert_id: int) -> Alert:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.database import Base, UTCDateTime, utcnow
@@ -91,3 +91,23 @@ class Alert(Base):
     """On air again every so many minutes (gateway/alert_repeats.py); None or 0: aired once."""
     repeat_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     """The last repeat airs at or before this moment."""
+
+
+class AlertVersion(Base):
+    """The alert in one more language: text for the SMS of subscribers who speak it, and a
+    recording (made on a phone, often: most of the region's languages have no text-to-speech
+    and no written standard) aired after the main one. The alert's own text and recording are
+    its default version, in Spanish."""
+
+    __tablename__ = "alert_versions"
+    __table_args__ = (UniqueConstraint("alert_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    """Order on air, as given."""
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text, default="")
+    recording_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recordings.id", ondelete="SET NULL"), nullable=True
+    )

@@ -20,6 +20,15 @@ from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus, SmsBlocked
 from gateway.alert_repeats import RepeatAsk, RepeatError, RepeatPlan, plan
+from gateway.alert_versions import (
+    VersionRequest,
+    air_versions,
+    check_versions,
+    parse_versions,
+    store_versions,
+    texts_by_language,
+    version_summaries,
+)
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from gateway.worker import WorkerHeartbeat
@@ -49,6 +58,7 @@ class AlertRequest:
     channels: list[AlertChannel]
     audio_recording_id: int | None = None
     repeat: RepeatAsk = field(default_factory=RepeatAsk)
+    versions: list[VersionRequest] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> AlertRequest:
@@ -92,6 +102,9 @@ class AlertRequest:
             channels=sorted(set(parsed)),
             audio_recording_id=recording,
             repeat=repeat,
+            versions=parse_versions(
+                body.get("versions"), max_chars=MAX_ALERT_CHARS, error=AlertError
+            ),
         )
 
 
@@ -126,6 +139,7 @@ def create_alert(
         except ComposeError as exc:
             raise AlertError(str(exc)) from None
     repeats = repeat_plan(request, settings=settings, now=now)
+    check_versions(session, request.versions, settings=settings, smart=smart, error=AlertError)
 
     if draft is None:
         draft = settings.alerts.approvals_required > 0
@@ -145,6 +159,7 @@ def create_alert(
     )
     session.add(alert)
     session.flush()
+    store_versions(session, alert, request.versions)
     if draft:
         audit.record_by(
             session,
@@ -205,19 +220,33 @@ def dispatch(
             except ComposeError as exc:
                 raise AlertError(str(exc)) from None
         people = subscribers.recipients(session, alert.regions)
-        queue_bulk(session, alert, [p.phone for p in people], segments, now)
+        texts = texts_by_language(session, alert)
+        by_text: dict[str, list[str]] = {}
+        for person in people:
+            by_text.setdefault(person.language if person.language in texts else "", []).append(
+                person.phone
+            )
+        for language, phones in by_text.items():
+            composed = segments
+            if language:
+                composed = compose(texts[language], settings=settings.smpp, smart=alert.smart)
+            queue_bulk(session, alert, phones, composed, now)
         alert.recipients = len(people)
     if AlertChannel.AIR.value in alert.channels:
-        session.add_all(air_commands(alert, settings=settings, now=now))
+        session.add_all(air_commands(alert, settings=settings, now=now, session=session))
 
 
-def air_commands(alert: Alert, *, settings: Settings, now: datetime) -> list[PlayoutCommand]:
-    """The playout worker's orders to interrupt the stream with this alert: now, then at each
-    repeat (an end already past when a draft is approved late leaves the one airing)."""
+def air_commands(
+    alert: Alert, *, settings: Settings, now: datetime, session: Session | None = None
+) -> list[PlayoutCommand]:
+    """The playout worker's orders to interrupt the stream with this alert (and, given the
+    session, its versions in other languages after it): now, then at each repeat (an end
+    already past when a draft is approved late leaves the one airing)."""
     times = [now]
     if alert.repeat_every_min and alert.repeat_until is not None and alert.repeat_until > now:
         every = timedelta(minutes=alert.repeat_every_min)
         times = RepeatPlan(every=every, until=alert.repeat_until).airings(now)
+    versions = air_versions(session, alert) if session is not None else []
     return [
         PlayoutCommand(
             kind=CommandKind.PREEMPT.value,
@@ -227,6 +256,7 @@ def air_commands(alert: Alert, *, settings: Settings, now: datetime) -> list[Pla
                 "text": alert.text,
                 "voice": settings.alerts.tts_voice,
                 "repeats": settings.alerts.repeats,
+                "versions": versions,
                 "airing": number,
             },
             created_at=now,
@@ -363,6 +393,7 @@ def alert_status(
             "repeat_until": alert.repeat_until.isoformat() if alert.repeat_until else None,
             "next_repeat_at": air["next"].isoformat() if air["next"] else None,
         },
+        "versions": version_summaries(session, alert),
     }
 
 

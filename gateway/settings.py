@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from sms.languages import DEFAULT_LANGUAGE, REGION_LANGUAGES
+
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "config" / "altavoz.toml"
 ENV_PREFIX = "ALTAVOZ_"
 CONFIG_ENV = "ALTAVOZ_CONFIG"
@@ -38,6 +40,27 @@ class StationSettings(_Section):
     name: str = "Radio Altavoz"
     timezone: str = "America/Mexico_City"
     slot_overrun: Literal["repeat", "fallback"] = "repeat"
+    languages: list[str] = Field(default_factory=lambda: list(REGION_LANGUAGES), min_length=1)
+    """Subscribers' languages and alert versions the station serves (ISO 639 codes)."""
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _language_list(cls, value: object) -> object:
+        """An environment variable gives one string: `es, mam, quc`."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _language_codes(cls, value: list[str]) -> list[str]:
+        codes = [code.strip().lower() for code in value]
+        for code in codes:
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise ValueError(f"{code!r} is not a language code (2 or 3 letters, as 'mam')")
+        if DEFAULT_LANGUAGE not in codes:
+            raise ValueError(f"must include {DEFAULT_LANGUAGE!r}, the alerts' main language")
+        return list(dict.fromkeys(codes))
 
     @field_validator("timezone")
     @classmethod

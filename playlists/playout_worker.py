@@ -28,7 +28,7 @@ from gateway.settings import Settings
 from gateway.standby import wait_to_be_active
 from gateway.worker import Worker, WorkerState
 from playlists import alert_repeats, asrun, cursors
-from playlists.alert_audio import AlertAudioError, build_alert_audio
+from playlists.alert_audio import AirVersion, AlertAudioError, build_alert_audio
 from playlists.alert_title import alert_title
 from playlists.engine import PlayoutEngine
 from playlists.models import AirReason, AsRunDetail, AsRunStatus, CommandKind, PlayoutCommand
@@ -435,6 +435,11 @@ class PlayoutWorker(Worker):
             if tone is not None:
                 attention = self.store.path(tone.media_path)
         target = self.work_dir / f"alert-{command_id}.wav"
+        versions = [
+            self._air_version(session, version)
+            for version in _list(payload.get("versions"))
+            if isinstance(version, dict)
+        ]
         build_alert_audio(
             text=str(payload.get("text") or ""),
             voice=str(payload.get("voice") or alerts.tts_voice),
@@ -443,6 +448,7 @@ class PlayoutWorker(Worker):
             level=self._level,
             recording=recording_path,
             attention=attention,
+            versions=versions,
         )
         alert_id = payload.get("alert_id")
         return PlannedItem(
@@ -455,6 +461,25 @@ class PlayoutWorker(Worker):
             reason=AirReason.ALERT,
             alert_id=alert_id if isinstance(alert_id, int) else None,
         )
+
+    def _air_version(self, session: Session, version: dict[str, object]) -> AirVersion:
+        """A version from the air command: a recording gone from the library leaves its text."""
+        recording = None
+        recording_id = version.get("recording_id")
+        if isinstance(recording_id, int):
+            row = session.get(Recording, recording_id)
+            if row is not None:
+                recording = self.store.path(row.media_path)
+        voice = version.get("voice")
+        return AirVersion(
+            recording=recording,
+            text=str(version.get("text") or ""),
+            voice=voice if isinstance(voice, str) else None,
+        )
+
+
+def _list(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
 
 
 def _int(value: object, default: int) -> int:

@@ -78,7 +78,7 @@ class InboundHandler:
             if whole is None:
                 return Received(None)
             text = whole
-        command = parse_keyword(text)
+        command = parse_keyword(text, settings.station.languages)
         message = InboundMessage(
             source=source,
             text=text,
@@ -142,7 +142,7 @@ class InboundHandler:
         self, session: Session, source: str, command: Command, *, settings: Settings, now: datetime
     ) -> None:
         language = command.language
-        region = command.region
+        region, named = subscribers.keyword_region(session, command)
         confirm_opt_out = False
         if command.kind is CommandKind.SUBSCRIBE and region:
             try:
@@ -150,10 +150,11 @@ class InboundHandler:
                     session,
                     phone=source,
                     region=region,
-                    language=language,
+                    language=named or language,
                     channel=ConsentChannel.SMS,
                     default_region=self.smpp.default_region,
                     now=now,
+                    languages=settings.station.languages,
                 )
             except PhoneError as exc:
                 log.warning("could not subscribe %s: %s", source, exc)

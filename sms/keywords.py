@@ -5,14 +5,21 @@ stop: `alta  San Andrés`, `Baja.`, `AYÚDA` must all work. The keyword must be 
 `BAJA`, `STOP`, `AYUDA` and `HELP` must be the whole message (as carriers do), so a report
 such as "baja el agua del río" is kept as a message instead of unsubscribing its sender.
 Anything that is not a keyword returns None and is stored as a message for the operators.
+
+A subscription may end with the subscriber's language, `ALTA San Marcos mam`: the region may
+have several words, so the last word is taken as the language only when it names one the
+station serves and a region is left before it (`ALTA Mam` subscribes the region Mam).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+
+from sms.languages import keyword_language
 
 
 class CommandKind(Enum):
@@ -24,11 +31,15 @@ class CommandKind(Enum):
 @dataclass(frozen=True)
 class Command:
     """A keyword found in an inbound SMS. `region` is as typed (trimmed), "" when a
-    subscription named none; `language` is the keyword's language, "es" or "en"."""
+    subscription named none; `language` is the keyword's language, "es" or "en";
+    `named_language` the subscriber's language when the message ended with one, and then
+    `whole` is the region as if that last word were part of it."""
 
     kind: CommandKind
     region: str
     language: str
+    named_language: str | None = None
+    whole: str = ""
 
 
 _KEYWORDS: dict[str, tuple[CommandKind, str]] = {
@@ -50,8 +61,9 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).upper()
 
 
-def parse_keyword(text: str) -> Command | None:
-    """The command an inbound SMS carries, or None for an ordinary message."""
+def parse_keyword(text: str, languages: Iterable[str] = ()) -> Command | None:
+    """The command an inbound SMS carries, or None for an ordinary message; `languages` are
+    those a subscription may name at its end."""
     stripped = unicodedata.normalize("NFC", text).strip().lstrip(_PUNCTUATION)
     match = _FIRST_WORD.fullmatch(stripped)
     if match is None:
@@ -65,10 +77,19 @@ def parse_keyword(text: str) -> Command | None:
         return None
     argument = " ".join(rest.strip(_PUNCTUATION + " \t\r\n").split()).strip(_PUNCTUATION)
     if kind is CommandKind.SUBSCRIBE:
-        return Command(kind, argument, language)
+        return _subscription(argument, language, languages)
     if argument:
         return None
     return Command(kind, "", language)
+
+
+def _subscription(argument: str, language: str, languages: Iterable[str]) -> Command:
+    region, _, last = argument.rpartition(" ")
+    named = keyword_language(last.strip(_PUNCTUATION), languages) if region.strip() else None
+    if named is None:
+        return Command(CommandKind.SUBSCRIBE, argument, language)
+    region = region.strip(_PUNCTUATION + " ")
+    return Command(CommandKind.SUBSCRIBE, region, language, named_language=named, whole=argument)
 
 
 _REPLIES: dict[tuple[str, str], str] = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,7 +26,14 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from gateway.csv_export import csv_text, restore_cell
 from gateway.database import Base
 from sms.models import GroupMember, Subscriber, SubscriberGroup
-from sms.subscribers import ConsentChannel, Problem, SubscriberError, checked_details, fold_region
+from sms.subscribers import (
+    LANGUAGES,
+    ConsentChannel,
+    Problem,
+    SubscriberError,
+    checked_details,
+    fold_region,
+)
 
 CSV_COLUMNS = ("phone", "region", "language", "groups", "opted_in", "consent_at", "consent_channel")
 GROUP_MAX = 80
@@ -132,7 +139,9 @@ def _groups(cell: str) -> frozenset[str]:
     return names
 
 
-def check_csv(text: str, *, default_region: str) -> tuple[list[ImportRow], ImportReport]:
+def check_csv(
+    text: str, *, default_region: str, languages: Sequence[str] = LANGUAGES
+) -> tuple[list[ImportRow], ImportReport]:
     """Read and check every row without touching the database; raises SubscriberError for a
     file that cannot be read at all (no header, a field over csv's size limit)."""
     rows: list[ImportRow] = []
@@ -146,6 +155,7 @@ def check_csv(text: str, *, default_region: str) -> tuple[list[ImportRow], Impor
                 region=record.get("region", ""),
                 language=record.get("language") or None,
                 default_region=default_region,
+                languages=languages,
             )
             groups = _groups(record.get("groups", ""))
             opted_in = record.get("opted_in", "").strip().lower()
@@ -174,10 +184,17 @@ def check_csv(text: str, *, default_region: str) -> tuple[list[ImportRow], Impor
     return rows, report
 
 
-def import_csv(session: Session, text: str, *, default_region: str, now: datetime) -> ImportReport:
+def import_csv(
+    session: Session,
+    text: str,
+    *,
+    default_region: str,
+    now: datetime,
+    languages: Sequence[str] = LANGUAGES,
+) -> ImportReport:
     """Check the whole file, then write it in this session's transaction, or write nothing
     (the report's `errors` say why). The caller commits."""
-    rows, report = check_csv(text, default_region=default_region)
+    rows, report = check_csv(text, default_region=default_region, languages=languages)
     if report.errors:
         return report
     _write(session, rows, report, now=now)

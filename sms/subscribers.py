@@ -8,7 +8,7 @@ is never undone by anything but the person's own new request.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -16,10 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.plain_text import plain_text
+from sms.keywords import Command
+from sms.languages import REGION_LANGUAGES, LanguageNotServed, served_language
 from sms.models import GroupMember, Subscriber, SubscriberGroup
 from sms.phones import PhoneError, mask, to_e164
 
-LANGUAGES = ("es", "en")
+LANGUAGES = REGION_LANGUAGES
+"""The languages served when the caller names none (`station.languages` by default)."""
 REGION_MAX = 64
 """Longer than any village or district name; short enough for an SMS reply to quote it."""
 
@@ -100,15 +103,11 @@ def clean_region(region: str, *, error: Callable[[str], Exception] | None = None
     return plain_text(region, what="the region", max_chars=REGION_MAX, error=error)
 
 
-def _clean_language(language: str | None) -> str:
-    code = (language or "es").strip().lower()
-    if code not in LANGUAGES:
-        raise SubscriberError(
-            f"language must be one of: {', '.join(LANGUAGES)}",
-            Problem.LANGUAGE,
-            choices=", ".join(LANGUAGES),
-        )
-    return code
+def _clean_language(language: str | None, languages: Sequence[str]) -> str:
+    try:
+        return served_language(language, languages)
+    except LanguageNotServed as exc:
+        raise SubscriberError(str(exc), Problem.LANGUAGE, choices=", ".join(languages)) from None
 
 
 EVERY_REGION = frozenset({"*", "all", "todas", "todos"})
@@ -135,12 +134,31 @@ def unreached(regions: list[str], subscribed_keys: set[str]) -> list[str]:
     ]
 
 
+def keyword_region(session: Session, command: Command) -> tuple[str, str | None]:
+    """The region and language a subscription keyword asks for. Its last word was read as a
+    language; but when the whole, that word included, is a region people already subscribe
+    to ("Cerro Mam"), it is that region, in the keyword's own language."""
+    if command.named_language is None:
+        return command.region, None
+    known = session.scalar(
+        select(Subscriber.id).where(Subscriber.region_key == fold_region(command.whole)).limit(1)
+    )
+    if known is not None:
+        return command.whole, None
+    return command.region, command.named_language
+
+
 def find(session: Session, phone_e164: str) -> Subscriber | None:
     return session.scalar(select(Subscriber).where(Subscriber.phone == phone_e164))
 
 
 def checked_details(
-    *, phone: str, region: str, language: str | None, default_region: str
+    *,
+    phone: str,
+    region: str,
+    language: str | None,
+    default_region: str,
+    languages: Sequence[str] = LANGUAGES,
 ) -> tuple[str, str, str]:
     """The number in E.164, the region and the language code as stored, or SubscriberError;
     shared by every way in, one at a time or a whole file."""
@@ -148,7 +166,7 @@ def checked_details(
         e164 = to_e164(phone, default_region=default_region)
     except PhoneError as exc:
         raise SubscriberError(str(exc), Problem.PHONE, value=phone.strip()[:40]) from None
-    return e164, clean_region(region), _clean_language(language)
+    return e164, clean_region(region), _clean_language(language, languages)
 
 
 def subscribe(
@@ -160,13 +178,18 @@ def subscribe(
     channel: ConsentChannel,
     default_region: str,
     now: datetime,
+    languages: Sequence[str] = LANGUAGES,
 ) -> Subscriber:
     """Add a number, or change an existing one's region and language; raises SubscriberError
     on bad input and OptedOutError for a number whose owner opted out, unless this is that
     person's own keyword (channel SMS). Consent is recorded when it is given (a new number, or
     the person's own keyword), not rewritten when staff correct a subscriber's region."""
     e164, cleaned_region, code = checked_details(
-        phone=phone, region=region, language=language, default_region=default_region
+        phone=phone,
+        region=region,
+        language=language,
+        default_region=default_region,
+        languages=languages,
     )
     subscriber = find(session, e164)
     if subscriber is not None and not subscriber.opted_in and channel is not ConsentChannel.SMS:

@@ -15,11 +15,23 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from audio.errors import AudioError
+from audio.metadata import MetadataError
+from audio.models import Recording
 from gateway.alert_approval import MAX_REASON_CHARS, Refusal, refusal
 from gateway.alert_models import Alert, AlertStatus
 from gateway.alert_repeats import MAX_EVERY_MIN
@@ -41,9 +53,20 @@ from gateway.web.access import (
     requires,
     settings,
 )
+from gateway.web.alert_version_form import (
+    VERSION_ROWS,
+    VersionForm,
+    check_rows,
+    forget_imported,
+    main_recording,
+    set_version_choices,
+    version_requests,
+)
 from gateway.web.forms import TickToConfirmForm
+from gateway.web.uploads import refusal_text
 from sms import smart_encoding
 from sms.compose import preview
+from sms.languages import DEFAULT_LANGUAGE
 from sms.models import InboundMessage, LinkStatus, Subscriber
 from sms.phones import mask
 
@@ -81,6 +104,8 @@ class AlertForm(FlaskForm):
         validators=[Optional(), NumberRange(min=1, max=MAX_EVERY_MIN)],
     )
     smart = BooleanField(_l("Replace accents so each SMS holds more text"), default=True)
+    recording = FileField(_l("Recording of the main text (optional, from a phone is fine)"))
+    versions = FieldList(FormField(VersionForm), min_entries=VERSION_ROWS, max_entries=VERSION_ROWS)
     confirm = BooleanField(_l("I have checked this alert and want to send it now"))
 
 
@@ -109,6 +134,7 @@ def _regions() -> list[tuple[str, int]]:
 
 def _page(form: AlertForm) -> str:
     db = db_session()
+    _version_choices(form)
     regions = _regions()
     form.regions.choices = [("*", _("Every region"))] + [
         (region, f"{region} ({count})") for region, count in regions
@@ -135,6 +161,11 @@ def _page(form: AlertForm) -> str:
     )
 
 
+def _version_choices(form: AlertForm) -> None:
+    rows = [entry.form for entry in form.versions]
+    set_version_choices(rows, settings().station.languages, DEFAULT_LANGUAGE)
+
+
 @blueprint.get("/")
 @requires(STAFF)
 def index() -> ResponseReturnValue:
@@ -148,6 +179,7 @@ def index() -> ResponseReturnValue:
 def send() -> ResponseReturnValue:
     form = AlertForm()
     form.regions.choices = [("*", "*")] + [(region, region) for region, _n in _regions()]
+    _version_choices(form)
     if not form.validate_on_submit():
         return _page(form), 422
     if not form.confirm.data:
@@ -162,7 +194,15 @@ def send() -> ResponseReturnValue:
     db = db_session()
     now = utcnow()
     repeat_for = form.repeat_for.data
+    title = _("Alert")
+    imported: list[Recording] = []
     try:
+        rows = [entry.form for entry in form.versions]
+        check_rows(rows, settings().station.languages)
+        main = main_recording(form.recording, title=title, language=DEFAULT_LANGUAGE)
+        imported += [main] if main is not None else []
+        versions, more = version_requests(rows, title=title)
+        imported += more
         alert_request = AlertRequest.from_json(
             {
                 "text": form.text.data or "",
@@ -170,6 +210,8 @@ def send() -> ResponseReturnValue:
                 "channels": channels,
                 "repeat_every_min": form.repeat_every.data,
                 "repeat_until": now + timedelta(minutes=repeat_for) if repeat_for else None,
+                "audio_recording_id": main.id if main is not None else None,
+                "versions": versions,
             }
         )
         alert = create_alert(
@@ -180,9 +222,11 @@ def send() -> ResponseReturnValue:
             now=now,
             smart=bool(form.smart.data),
         )
-    except AlertError as exc:
+    except (AlertError, AudioError, MetadataError) as exc:
         db.rollback()
-        form.text.errors = [str(exc)]
+        forget_imported(db, imported, actor=current_actor())
+        reason = refusal_text(exc) if isinstance(exc, AudioError) else str(exc)
+        form.text.errors = [reason]
         return _page(form), 422
     unreached = unreached_regions(db, alert)
     db.commit()

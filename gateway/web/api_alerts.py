@@ -11,6 +11,7 @@ from pydantic import Field
 from gateway.alert_approval import MAX_REASON_CHARS, ApprovalRefused, Refusal, approve, reject
 from gateway.alert_models import Alert
 from gateway.alert_repeats import MAX_EVERY_MIN, RepeatAsk
+from gateway.alert_versions import MAX_VERSIONS
 from gateway.alert_withdrawal import AlertStateError, cancel_alert, correct_alert
 from gateway.alerts import (
     MAX_ALERT_CHARS,
@@ -26,6 +27,7 @@ from gateway.roles import ALL_ROLES, STAFF
 from gateway.web import openapi
 from gateway.web.access import current_actor, current_role, db_session, settings
 from gateway.web.api import api_requires, blueprint
+from gateway.web.api_subscribers import LANGUAGE_CODE
 from gateway.web.errors import ApiError
 from gateway.web.identifiers import Id
 from sms.outbox import counts_by_state
@@ -33,8 +35,32 @@ from sms.outbox import counts_by_state
 RegionName = Annotated[str, Field(max_length=80, pattern=openapi.NOT_BLANK)]
 
 
+class Version(openapi.RequestModel):
+    language: str = Field(
+        pattern=LANGUAGE_CODE,
+        examples=["mam"],
+        description="an ISO 639 code the station serves (station.languages), other than 'es'",
+    )
+    text: str | None = Field(
+        default=None,
+        max_length=MAX_ALERT_CHARS,
+        description="the SMS to subscribers in this language (and read on air if it has a voice)",
+    )
+    recording_id: Id | None = Field(default=None, description="aired after the main version")
+
+
+class VersionShown(openapi.ResponseModel):
+    language: str
+    text: str | None = None
+    recording_id: Id | None = None
+
+
 class NewAlert(openapi.RequestModel):
-    text: str = Field(max_length=MAX_ALERT_CHARS, pattern=openapi.NOT_BLANK)
+    text: str = Field(
+        max_length=MAX_ALERT_CHARS,
+        pattern=openapi.NOT_BLANK,
+        description="the main (Spanish) version, for every subscriber whose language has none",
+    )
     regions: list[RegionName] = Field(
         default=[],
         max_length=1000,
@@ -54,6 +80,11 @@ class NewAlert(openapi.RequestModel):
         default=None,
         description="the last repeat airs by then (at most 7 days ahead; "
         "default alerts.repeat_until_min after sending)",
+    )
+    versions: list[Version] = Field(
+        default=[],
+        max_length=MAX_VERSIONS,
+        description="the alert in other languages: SMS text and/or a recording aired in turn",
     )
 
 
@@ -118,6 +149,7 @@ class AlertStatus(openapi.ResponseModel):
         description="why queued SMS cannot go out now: SMPP disabled, or no SMS worker running",
     )
     air: AirDelivery
+    versions: list[VersionShown] = []
 
 
 @blueprint.post("/alerts")

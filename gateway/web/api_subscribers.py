@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from flask.typing import ResponseReturnValue
 from pydantic import Field
 
@@ -16,13 +14,21 @@ from gateway.web.identifiers import Id
 from gateway.web.subscribers import add_subscriber
 from sms import subscribers
 
+LANGUAGE_CODE = r"^[A-Za-z]{2,3}$"
+"""The shape of a code; which codes are served is the station's (station.languages)."""
+
 
 class NewSubscriber(openapi.RequestModel):
     phone: str = Field(min_length=1, max_length=64, examples=["+502 5555 1234"])
     region: str = Field(
         max_length=subscribers.REGION_MAX, pattern=openapi.NOT_BLANK, examples=["San Marcos"]
     )
-    language: Literal["es", "en"] | None = None  # sms.subscribers.LANGUAGES
+    language: str | None = Field(
+        default=None,
+        pattern=LANGUAGE_CODE,
+        examples=["mam"],
+        description="an ISO 639 code the station serves (station.languages); default 'es'",
+    )
 
 
 class Subscribed(openapi.ResponseModel):

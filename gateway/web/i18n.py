@@ -13,7 +13,7 @@ from flask import Flask, redirect, request, url_for
 from flask_babel import Babel, format_datetime
 from werkzeug.wrappers import Response
 
-from gateway.web.labels import label
+from gateway.web.labels import label, language_name
 from gateway.web.local_target import local_target
 
 LANGUAGES = ("es", "en")
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_locale"] = select_locale
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.filters["moment"] = moment
 
     @app.get("/lang/<code>")

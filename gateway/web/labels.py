@@ -115,6 +115,35 @@ LABELS: dict[str, LazyString] = {
     "no_sms_worker": _l("SMS cannot go out: no SMS worker is running"),
 }
 
+LANGUAGE_NAMES: dict[str, LazyString] = {
+    "es": _l("Spanish"),
+    "en": _l("English"),
+    "quc": _l("K'iche'"),
+    "mam": _l("Mam"),
+    "kek": _l("Q'eqchi'"),
+    "nah": _l("Nahuatl"),
+    "nhe": _l("Nahuatl of the Huasteca"),
+    "zap": _l("Zapotec"),
+    "mix": _l("Mixtec"),
+    "cak": _l("Kaqchikel"),
+    "tzj": _l("Tz'utujil"),
+    "tzo": _l("Tzotzil"),
+    "tzh": _l("Tzeltal"),
+}
+"""Languages by their ISO 639 code (sms/languages.py); a code not here shows as itself."""
+
+
+def language_name(code: str) -> str:
+    """A subscriber's or a version's language, named in the panel's language, with its code."""
+    name = LANGUAGE_NAMES.get(code)
+    return f"{name} ({code})" if name is not None else code
+
+
+def language_choices(codes: list[str]) -> list[tuple[str, str]]:
+    """A select's choices for the station's languages (`station.languages`)."""
+    return [(code, language_name(code)) for code in codes]
+
+
 TROUBLE = frozenset({"silence", "reconnecting"})
 """Worker states that mean listeners hear nothing: shown as a fault, not as green."""
 

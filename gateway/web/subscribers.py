@@ -19,6 +19,7 @@ from gateway import audit
 from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web.access import current_actor, db_session, personal_data, requires, settings
+from gateway.web.labels import language_choices
 from sms import subscriber_csv, subscribers
 from sms.models import Subscriber
 from sms.subscribers import Problem
@@ -61,7 +62,11 @@ def _error_text(exc: subscribers.SubscriberError) -> str:
 class SubscriberForm(FlaskForm):
     phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=32)])
     region = StringField(_l("Region or community"), validators=[DataRequired(), Length(max=80)])
-    language = SelectField(_l("Language"), choices=list(subscribers.LANGUAGES))
+    language = SelectField(_l("Language"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = language_choices(settings().station.languages)
 
 
 class ImportForm(FlaskForm):
@@ -82,6 +87,7 @@ def add_subscriber(
         channel=channel,
         default_region=settings().smpp.default_region,
         now=utcnow(),
+        languages=settings().station.languages,
     )
     audit.record_subscriber(
         db,
@@ -117,6 +123,7 @@ def _page(form: SubscriberForm, import_form: ImportForm, **extra: object) -> str
         import_form=import_form,
         search=search,
         page_size=PAGE_SIZE,
+        languages=settings().station.languages,
         **extra,
     )
 
@@ -182,7 +189,11 @@ def import_csv() -> ResponseReturnValue:
     db = db_session()
     try:
         report = subscriber_csv.import_csv(
-            db, text, default_region=settings().smpp.default_region, now=utcnow()
+            db,
+            text,
+            default_region=settings().smpp.default_region,
+            now=utcnow(),
+            languages=settings().station.languages,
         )
     except subscribers.SubscriberError as exc:
         return _refused(import_form, _error_text(exc), exc.problem.value)

@@ -65,6 +65,8 @@ def test_environment_override_without_a_file_changes_only_that_key() -> None:
         ({"ALTAVOZ_RADIO__X": "1"}, "ALTAVOZ_RADIO__X: there is no configuration section 'radio'"),
         ({"ALTAVOZ_DATABASE__URL": "mysql://x"}, "database.url: only sqlite:// and postgresql://"),
         ({"ALTAVOZ_SMPP__DEFAULT_REGION": "XX"}, "smpp.default_region: unknown region code"),
+        ({"ALTAVOZ_STATION__LANGUAGES": "es, m@m"}, "station.languages: 'm@m' is not a language"),
+        ({"ALTAVOZ_STATION__LANGUAGES": "mam, quc"}, "station.languages: must include 'es'"),
     ],
 )
 def test_bad_values_are_refused_with_the_key_named(env: dict[str, str], expected: str) -> None:
@@ -72,6 +74,11 @@ def test_bad_values_are_refused_with_the_key_named(env: dict[str, str], expected
         load_settings(env)
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_the_station_languages_come_as_a_list_from_one_variable() -> None:
+    settings = load_settings({"ALTAVOZ_STATION__LANGUAGES": "es, MAM,quc, mam"})
+    assert settings.station.languages == ["es", "mam", "quc"]
 
 
 def test_unknown_key_in_a_file_names_the_file(tmp_path: Path) -> None:

@@ -123,8 +123,8 @@ def test_a_rate_limit_holds_over_every_sliding_second_with_receipts_flowing(
     make_station: Station, start_worker: Start, smsc: SmscSimulator
 ) -> None:
     """Receipts make the gateway write small deliver_sm_resp between submits: with Nagle's
-    algorithm on, submits left in bursts and sliding seconds at the SMSC saw 102-103. (How close
-the mean comes to the limit is a speed goal: bench/sms.py (c) measures it.)"""
+        algorithm on, submits left in bursts and sliding seconds at the SMSC saw 102-103. (How close
+    the mean comes to the limit is a speed goal: bench/sms.py (c) measures it.)"""
     smsc.configure(receipts=True)
     settings, database = make_station(max_tps=100)
     for n in range(400):
