@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyloudnorm
-from scipy.signal import resample_poly
 
 from audio.decode import CHANNELS, SAMPLE_RATE, decoding_timeout
 from audio.errors import AudioError, Problem
@@ -81,6 +79,16 @@ def measure(path: Path, *, duration_s: float) -> Loudness:
     return measured
 
 
+def warm_up() -> None:
+    """Import the BS.1770 meter `measure_pcm` uses. pyloudnorm pulls in scipy: about two
+    seconds of CPU on an idle machine and ten or more on a busy one, which is most of a
+    playout worker's start. It is imported on first use instead, and a standby playout worker
+    calls this in the background once it is ready to take the air, so neither its takeover
+    nor the first alert waits for scipy."""
+    import pyloudnorm  # noqa: F401
+    import scipy.signal  # noqa: F401
+
+
 def measure_pcm(samples: np.ndarray, rate: int) -> Loudness:
     """BS.1770 loudness and true peak of samples already in memory (frames x channels, -1..1).
 
@@ -95,6 +103,9 @@ def measure_pcm(samples: np.ndarray, rate: int) -> Loudness:
     gate_block = int(rate * 0.4)
     if len(samples) < gate_block:
         samples = np.concatenate([samples, np.zeros((gate_block - len(samples), samples.shape[1]))])
+    import pyloudnorm
+    from scipy.signal import resample_poly
+
     integrated = float(pyloudnorm.Meter(rate).integrated_loudness(samples))
     peak = float(np.max(np.abs(resample_poly(samples, OVERSAMPLING, 1, axis=0))))
     return Loudness(

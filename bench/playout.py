@@ -180,7 +180,7 @@ def measure(station: Station, tones: Tones) -> None:
     os.kill(station.worker_pid("playout"), signal.SIGKILL)
     killed = time.time()
     listeners = station.follow(listener, until=killed + 8)
-    silence, back = dead_air(listeners, since=killed - 1.0)
+    silence, back = dead_air(listeners, since=killed - 1.0, until=killed + 8)
     after = [t.frequency for tuned in listeners for t in heard(tuned) if t.at >= back - 0.05]
     resumed = (
         kill_frequencies.index(after[0]) + 1 if after and after[0] in kill_frequencies else None

@@ -72,6 +72,8 @@ class PlayoutEngine:
         self._fault: queue.Queue[str] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
+        self._go = threading.Event()
+        """Set by `start`: the engine thread, ready since `prepare`, begins to air."""
         self._startup_error: BaseException | None = None
         self._output: VlcOutput | None = None
         self._on_air: OnAir | None = None
@@ -101,13 +103,14 @@ class PlayoutEngine:
             return "reconnecting"
         return "silence" if self._silent else "on air"
 
-    def start(self, *, resume: tuple[PlayoutItem, float] | None = None) -> None:
-        """Open libVLC in the engine thread and return once it is ready to air; `resume`
-        is an item to air first from a position (what a stopped engine had on air)."""
+    def prepare(self) -> None:
+        """Open libVLC in the engine thread, without airing or connecting to Icecast yet.
+
+        A standby playout worker does this while it waits for the air (gateway/standby.py):
+        loading libVLC's plugins takes a second or two on a busy machine, which would
+        otherwise be dead air after the active worker dies."""
         if self._thread is not None:
-            raise RuntimeError("the engine is already running")
-        if resume is not None:
-            self._plan.resume.append(resume)
+            return
         write_silence(
             self._silence,
             seconds=self.settings.silence_s,
@@ -121,6 +124,16 @@ class PlayoutEngine:
         if self._startup_error is not None:
             raise RuntimeError("the playout engine could not start") from self._startup_error
 
+    def start(self, *, resume: tuple[PlayoutItem, float] | None = None) -> None:
+        """Go on air (opening libVLC first unless `prepare` did); `resume` is an item to air
+        first from a position (what a stopped engine had on air)."""
+        if self._go.is_set():
+            raise RuntimeError("the engine is already running")
+        if resume is not None:
+            self._plan.resume.append(resume)
+        self.prepare()
+        self._go.set()
+
     def stop(self, *, timeout_s: float = 5.0) -> bool:
         """Cut what is on air, close the source connection and end the engine thread.
 
@@ -132,6 +145,7 @@ class PlayoutEngine:
         if thread is None:
             return True
         self._requests.put(Request(Command.STOP))
+        self._go.set()
         thread.join(timeout_s)
         if thread.is_alive():
             logger.error("the playout engine did not stop within %.0f s; leaving it", timeout_s)
@@ -165,6 +179,7 @@ class PlayoutEngine:
             self._ready.set()
             raise
         self._ready.set()
+        self._go.wait()
         try:
             self._loop()
         finally:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from audio.loudness import Level
+from audio.loudness import Level, warm_up
 from audio.models import Recording
 from audio.storage import MediaStore, StorageError
 from audio.tts import SpeechError
@@ -91,17 +91,12 @@ class PlayoutWorker(Worker):
         }
 
     def setup(self) -> None:
+        """Open libVLC, then wait for the air (gateway/standby.py): everything slow is done
+        before this worker is needed, so a takeover costs a database read and a connection."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.state = WorkerState.STANDBY
-        self._air_lock = wait_to_be_active(
-            self.work_dir / "on-air.lock", stopping=self.stopping, while_waiting=self._beat
-        )
-        if self._air_lock is None:
-            return
-        self._created_at = utcnow()
-        resume = self._recover()
         stream = self.settings.stream
-        self.engine = PlayoutEngine(
+        engine = PlayoutEngine(
             EngineSettings(
                 output=output_settings(self.settings),
                 work_dir=self.work_dir,
@@ -110,8 +105,20 @@ class PlayoutWorker(Worker):
             next_item=self._next_item,
             on_event=self._on_event,
         )
-        self.engine.start(resume=resume)
-        self.state = self.engine.status
+        engine.prepare()
+        threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
+        self._air_lock = wait_to_be_active(
+            self.work_dir / "on-air.lock", stopping=self.stopping, while_waiting=self._beat
+        )
+        if self._air_lock is None:
+            engine.stop()
+            return
+        self._created_at = utcnow()
+        log.info("playout: took the air")
+        resume = self._recover()
+        self.engine = engine
+        engine.start(resume=resume)
+        self.state = engine.status
 
     def _recover(self) -> tuple[PlayoutItem, float] | None:
         """After a worker that died (kill -9, power): close its open as-run line where it was
@@ -258,6 +265,7 @@ class PlayoutWorker(Worker):
         self, session: Session, planned: PlannedItem, event: PlayoutEvent, aired: _Aired
     ) -> None:
         if self._off_air_since is not None:
+            log.info("playout: on air again, %s", planned.title)
             asrun.outage(
                 session,
                 since=self._off_air_since,

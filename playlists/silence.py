@@ -6,6 +6,7 @@ Icecast neither times the source out nor receives a burst when programme resumes
 
 from __future__ import annotations
 
+import os
 import wave
 from pathlib import Path
 
@@ -13,12 +14,16 @@ from pathlib import Path
 def write_silence(
     path: Path, *, seconds: float, samplerate: int = 44100, channels: int = 2
 ) -> Path:
-    """Write `seconds` of 16-bit digital silence to `path` (created once, reused)."""
+    """Write `seconds` of 16-bit digital silence to `path` (created once, reused). Written
+    aside and renamed into place: a standby worker writes it while the active one may be
+    airing the same file."""
     frames = round(seconds * samplerate)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    with wave.open(str(partial), "wb") as out:
         out.setnchannels(channels)
         out.setsampwidth(2)
         out.setframerate(samplerate)
         out.writeframes(b"\x00" * (frames * channels * 2))
+    os.replace(partial, path)
     return path

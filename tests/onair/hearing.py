@@ -88,12 +88,17 @@ def sound_times(listener: Listener) -> np.ndarray:
     return listener.heard_at(loud_windows(listener) * WINDOW_S * RATE)
 
 
-def dead_air(listeners: list[Listener], *, since: float) -> tuple[float, float]:
+def dead_air(
+    listeners: list[Listener], *, since: float, until: float | None = None
+) -> tuple[float, float]:
     """The longest time with no sound heard by any of these listeners after `since` (a
     listener that was dropped and the one that replaced it count together): its length,
-    and when sound came back."""
+    and when sound came back. Up to `until`, when given (a time they have all been heard up
+    to), silence that never ended counts too, and comes back at `until`."""
     times = np.sort(np.concatenate([sound_times(listener) for listener in listeners]))
     times = times[times >= since]
+    if until is not None:
+        times = np.append(times[times < until], until + WINDOW_S)
     if len(times) < 2:
         return 0.0, since
     gaps = np.diff(times) - WINDOW_S

@@ -331,12 +331,16 @@ class Station:
             return self.root / "media" / recording.media_path
 
     def worker_pid(self, kind: str) -> int:
-        """The pid of the live worker of `kind`, from its heartbeat."""
+        """The pid of the live worker of `kind` (the one on air, not a standby), from its
+        heartbeat."""
         assert self.database is not None
         with self.database.session() as session:
             beat = session.scalars(
                 select(WorkerHeartbeat)
-                .where(WorkerHeartbeat.kind == kind, WorkerHeartbeat.state != "stopped")
+                .where(
+                    WorkerHeartbeat.kind == kind,
+                    WorkerHeartbeat.state.not_in(("stopped", "standby")),
+                )
                 .order_by(WorkerHeartbeat.beat_at.desc())
             ).first()
             assert beat is not None, f"no {kind} worker heartbeat"

@@ -45,7 +45,7 @@ def test_killing_the_playout_worker_costs_under_two_seconds_and_the_playlist_goe
     os.kill(station.worker_pid("playout"), signal.SIGKILL)
     killed = time.time()
     listeners = station.follow(listener, until=killed + 6)
-    silence, back = dead_air(listeners, since=killed - 1.0)
+    silence, back = dead_air(listeners, since=killed - 1.0, until=killed + 6)
     after = [tone for tuned in listeners for tone in heard(tuned) if tone.at >= back - 0.05]
     shown = f"{silence:.1f} s of dead air, then {describe(after, killed)} (from the kill)"
     assert silence <= 2.0, shown
