@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from audio.errors import Problem as AudioProblem
+from audio.metadata import MetadataProblem
 from audio.models import (
     FailureReason,
     Moderation,
@@ -31,12 +32,15 @@ from audio.models import (
     VoiceChannel,
     VoiceMessage,
 )
+from audio.moderation import ModerationProblem
 from gateway import accounts, migrate
-from gateway.accounts import User
+from gateway.accounts import AccountProblem, User
 from gateway.alert_models import Alert, AlertChannel, AlertStatus, SmsBlocked
+from gateway.alerts import AlertProblem
 from gateway.codes import coded
 from gateway.database import Database, utcnow
 from gateway.factory import create_app
+from gateway.plain_text import TextProblem
 from gateway.roles import Role
 from gateway.worker import WorkerHeartbeat, WorkerState
 from gateway.workers import WorkerKind
@@ -52,6 +56,8 @@ from playlists.models import (
     ScheduleSlot,
     StreamHeard,
 )
+from playlists.playlist_files import PlaylistFileProblem
+from playlists.timetable import TimetableProblem
 from sms.link_events import LinkState
 from sms.models import LinkStatus, SegmentState, Subscriber
 from sms.subscribers import ConsentChannel, Problem
@@ -83,6 +89,17 @@ CODE_SETS: list[type[Enum]] = [
     SegmentState,
 ]
 """Every set of codes the code stores for people to read, from its single source."""
+
+PROBLEM_SETS: list[type[Enum]] = [
+    AccountProblem,
+    AlertProblem,
+    MetadataProblem,
+    ModerationProblem,
+    PlaylistFileProblem,
+    TextProblem,
+    TimetableProblem,
+]
+"""Why domain code refuses a request (carried by its errors), worded by the panel."""
 
 WITH_PARAMETERS = {
     WorkerState.STOPPED,  # not shown: a stopped worker is not running
@@ -117,7 +134,8 @@ def test_every_code_the_code_can_store_has_words_in_the_labels_mapping() -> None
     from gateway.web.subscribers import PROBLEM_TEXT
     from gateway.web.uploads import REFUSAL_TEXT
 
-    missing = [f"{s.__name__}.{m.name}" for s in CODE_SETS for m in s if m.value not in LABELS]
+    sets = [*CODE_SETS, *PROBLEM_SETS]
+    missing = [f"{s.__name__}.{m.name}" for s in sets for m in s if m.value not in LABELS]
     assert missing == []
     assert sorted(set(Problem) - PROBLEM_TEXT.keys()) == []
     assert sorted(set(AudioProblem) - REFUSAL_TEXT.keys()) == []
