@@ -117,6 +117,7 @@ ENGLISH = [
     *["operator", "moderator", "admin", "air, sms", "listening", "stopped", "connecting"],
     *["transcribing", "voice message", "bound", "listeners", "silent", "skipped", "played"],
     *["testimony", "sound", "failed", "pending", "sending", "model", "UTC", *DAYS, *MONTHS],
+    *["system", "user.create", "token.create"],
 ]
 """Words of the English panel (or of a worker writing English) that Spanish pages must not show."""
 SPANISH = [
@@ -125,7 +126,7 @@ SPANISH = [
     *["transcribiendo", "sonido", "fallido", "pendiente", "enviando", "Guardar", "Añadir"],
     *["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
     *["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"],
-    *["septiembre", "octubre", "noviembre", "diciembre", "UTC"],
+    *["septiembre", "octubre", "noviembre", "diciembre", "UTC", "sistema", "cuenta creada"],
 ]
 
 
