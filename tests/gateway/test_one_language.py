@@ -59,6 +59,7 @@ from playlists.models import (
 from playlists.playlist_files import PlaylistFileProblem
 from playlists.timetable import TimetableProblem
 from sms.link_events import LinkState
+from sms.link_wire import LinkError, LinkFault
 from sms.models import LinkStatus, SegmentState, Subscriber
 from sms.subscribers import ConsentChannel, Problem
 from tests.conftest import station_settings
@@ -98,6 +99,7 @@ PROBLEM_SETS: list[type[Enum]] = [
     PlaylistFileProblem,
     TextProblem,
     TimetableProblem,
+    LinkFault,
 ]
 """Why domain code refuses a request (carried by its errors), worded by the panel."""
 
@@ -179,6 +181,8 @@ def test_a_coded_value_is_worded_with_its_parameters_in_the_readers_language(app
         )
         assert label(f"{AsRunDetail.CUT_AT}; engine error: boom").endswith("; engine error: boom")
         assert label("a sentence nobody coded") == "a sentence nobody coded"
+        refused = LinkError("…", LinkFault.UNREACHABLE, where="127.0.0.1:2775", command="bind_rx")
+        assert label(refused.code) == "no se puede llegar al SMSC en 127.0.0.1:2775 (bind_rx)"
         assert label(AsRunDetail.LATE) == "empezó con ? s de retraso"
 
 
