@@ -10,8 +10,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from audio.models import RecordingKind
+from gateway.codes import Refused
 from gateway.plain_text import BIDI_CONTROLS, plain_text
 
 TITLE_MAX = 200
@@ -24,8 +26,22 @@ _YES = {"1", "true", "yes", "on", "si", "sí", "y"}
 _NO = {"", "0", "false", "no", "off", "n"}
 
 
-class MetadataError(ValueError):
-    """A field that cannot be accepted; the message names it."""
+class MetadataProblem(StrEnum):
+    """Why a recording's field was refused: the panel words it (gateway/web/labels.py),
+    `str(error)` stays the English of the API and the command line."""
+
+    KIND = "metadata.kind"
+    LANGUAGE = "metadata.language"
+    CONSENT = "metadata.consent"
+    TAGS = "metadata.tags"
+    TAG_TOO_LONG = "metadata.tag_too_long"
+    TOO_MANY_TAGS = "metadata.too_many_tags"
+
+
+class MetadataError(Refused):
+    """A field that cannot be accepted; the message names it, `problem` and `params` let the
+    panel say it in the operator's language.
+    Text refused by plain_text gets a TextProblem instead of None."""
 
 
 @dataclass(frozen=True)
@@ -54,13 +70,19 @@ def parse_kind(value: str | None) -> RecordingKind:
     try:
         return RecordingKind((value or "").strip().lower())
     except ValueError:
-        raise MetadataError(f"kind must be one of: {', '.join(KINDS)}") from None
+        raise MetadataError(
+            f"kind must be one of: {', '.join(KINDS)}", MetadataProblem.KIND
+        ) from None
 
 
 def parse_language(value: str | None) -> str:
     code = (value or "").strip().lower().replace("_", "-")
     if code and not LANGUAGE.match(code):
-        raise MetadataError(f"language {value!r} is not a language code such as 'es' or 'mam'")
+        raise MetadataError(
+            f"language {value!r} is not a language code such as 'es' or 'mam'",
+            MetadataProblem.LANGUAGE,
+            language=value or "",
+        )
     return code
 
 
@@ -72,7 +94,7 @@ def parse_consent(value: str | bool | None) -> bool:
         return True
     if answer in _NO:
         return False
-    raise MetadataError("consent must be yes or no")
+    raise MetadataError("consent must be yes or no", MetadataProblem.CONSENT)
 
 
 def parse_tags(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -81,15 +103,22 @@ def parse_tags(value: str | Iterable[str] | None) -> tuple[str, ...]:
     tags: list[str] = []
     for item in raw:
         if not isinstance(item, str):
-            raise MetadataError("tags must be text")
+            raise MetadataError("tags must be text", MetadataProblem.TAGS)
         tag = clean_text(item)
         if not tag or tag.casefold() in {t.casefold() for t in tags}:
             continue
         if len(tag) > TAG_MAX:
-            raise MetadataError(f"tag {tag[:20]!r}… is longer than {TAG_MAX} characters")
+            raise MetadataError(
+                f"tag {tag[:20]!r}… is longer than {TAG_MAX} characters",
+                MetadataProblem.TAG_TOO_LONG,
+                tag=tag[:20],
+                limit=TAG_MAX,
+            )
         tags.append(tag)
     if len(tags) > TAGS_MAX:
-        raise MetadataError(f"at most {TAGS_MAX} tags")
+        raise MetadataError(
+            f"at most {TAGS_MAX} tags", MetadataProblem.TOO_MANY_TAGS, limit=TAGS_MAX
+        )
     return tuple(tags)
 
 

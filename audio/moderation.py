@@ -15,6 +15,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from audio.models import Moderation, Recording, RecordingKind, TranscriptionStat
 from audio.storage import Area, MediaStore
 from gateway import audit
 from gateway.accounts import SYSTEM, Actor
+from gateway.codes import Refused
 from gateway.database import utcnow
 from gateway.settings import MediaSettings
 from sms.phones import mask
@@ -38,8 +40,22 @@ LIBRARY_TAGS = ("voice-message",)
 PROTECTED_TAG = "protected-voice"
 
 
-class ModerationError(ValueError):
-    """An action that cannot be done to this message now; the message says why."""
+class ModerationProblem(StrEnum):
+    """Why an action on a voice message was refused: the panel words it
+    (gateway/web/labels.py), `str(error)` stays the English of the API and the command line."""
+
+    TRANSCRIPT_TOO_LONG = "moderation.transcript_too_long"
+    AUDIO_DELETED = "moderation.audio_deleted"
+    ORIGINAL_DELETED = "moderation.original_deleted"
+    ORIGINAL_MISSING = "moderation.original_missing"
+    PROTECTED_MISSING = "moderation.protected_missing"
+    NOT_APPROVED = "moderation.not_approved"
+    IN_LIBRARY = "moderation.in_library"
+
+
+class ModerationError(Refused):
+    """An action that cannot be done to this message now; the message says why, `problem`
+    and `params` let the panel say it in the moderator's language."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +127,11 @@ def correct_transcript(session: Session, message: VoiceMessage, text: str, *, ac
     """
     cleaned = clean_text(text)
     if len(cleaned) > TRANSCRIPT_MAX:
-        raise ModerationError(f"the transcript is longer than {TRANSCRIPT_MAX} characters")
+        raise ModerationError(
+            f"the transcript is longer than {TRANSCRIPT_MAX} characters",
+            ModerationProblem.TRANSCRIPT_TOO_LONG,
+            limit=TRANSCRIPT_MAX,
+        )
     corrected = None if cleaned == clean_text(message.transcript) else cleaned
     if corrected == message.corrected_transcript:
         return False
@@ -145,7 +165,10 @@ def _decide(
 def approve(session: Session, message: VoiceMessage, *, actor: Actor) -> None:
     """Approve for broadcast; refused once the original audio is gone and nothing is left."""
     if message.purged_at is not None and not message.protected_path:
-        raise ModerationError("the audio of this message was deleted; it cannot be broadcast")
+        raise ModerationError(
+            "the audio of this message was deleted; it cannot be broadcast",
+            ModerationProblem.AUDIO_DELETED,
+        )
     _decide(session, message, Moderation.APPROVED, actor, "")
 
 
@@ -183,10 +206,15 @@ def reveal_caller(session: Session, message: VoiceMessage, *, actor: Actor) -> s
 
 def _original(message: VoiceMessage, store: MediaStore) -> Path:
     if message.purged_at is not None or not message.original_path:
-        raise ModerationError("the original audio of this message was deleted")
+        raise ModerationError(
+            "the original audio of this message was deleted", ModerationProblem.ORIGINAL_DELETED
+        )
     path = store.path(message.original_path)
     if not path.is_file():
-        raise ModerationError("the original audio of this message is missing from the store")
+        raise ModerationError(
+            "the original audio of this message is missing from the store",
+            ModerationProblem.ORIGINAL_MISSING,
+        )
     return path
 
 
@@ -241,7 +269,10 @@ def broadcast_source(
     if message.protected_path:
         path = store.path(message.protected_path)
         if not path.is_file():
-            raise ModerationError("the protected copy of this message is missing from the store")
+            raise ModerationError(
+                "the protected copy of this message is missing from the store",
+                ModerationProblem.PROTECTED_MISSING,
+            )
         return path, True
     return _original(message, store), False
 
@@ -262,10 +293,16 @@ def add_to_library(
     broadcast, which approval alone does not say.
     """
     if message.moderation != Moderation.APPROVED:
-        raise ModerationError("only approved messages can be added to the library")
+        raise ModerationError(
+            "only approved messages can be added to the library", ModerationProblem.NOT_APPROVED
+        )
     existing = library_recording(session, message)
     if existing is not None:
-        raise ModerationError(f"this message is already in the library as recording {existing.id}")
+        raise ModerationError(
+            f"this message is already in the library as recording {existing.id}",
+            ModerationProblem.IN_LIBRARY,
+            id=existing.id,
+        )
     source, protected = broadcast_source(session, message, store=store, actor=actor)
     metadata = RecordingMetadata(
         title=clean_text(title)[:TITLE_MAX] or f"Voice message {message.id}",

@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -21,6 +22,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from gateway import audit, passwords
+from gateway.codes import Refused
 from gateway.database import Base, UTCDateTime, utcnow
 from gateway.roles import Role
 
@@ -30,15 +32,33 @@ MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 TOKEN_PREFIX = "avz_"
 
 
-class AccountError(ValueError):
-    """A request about accounts that cannot be carried out, in words for the user."""
+class AccountProblem(StrEnum):
+    """Why an account request was refused: the panel words it (gateway/web/labels.py),
+    `str(error)` stays the English of the API and the command line."""
+
+    USER_NAME = "account.user_name"
+    USER_EXISTS = "account.user_exists"
+    LAST_ADMIN = "account.last_admin"
+    OWNER_BARRED = "account.owner_barred"
+    TOKEN_NAME = "account.token_name"
+    TOKEN_ROLE = "account.token_role"
+    TOKEN_EXPIRY = "account.token_expiry"
+    WEAK_PASSWORD = "account.weak_password"
+    TOKEN_REFUSED = "account.token_refused"
+
+
+class AccountError(Refused):
+    """A request about accounts that cannot be carried out, in words for the user; `problem`
+    and `params` let the panel say it in the user's language."""
 
 
 class WeakPasswordError(AccountError):
     """A password refused as too easy to guess; `weakness` says why, for any language."""
 
     def __init__(self, weakness: passwords.Weakness) -> None:
-        super().__init__(f"password refused: {passwords.EXPLANATIONS[weakness]}")
+        super().__init__(
+            f"password refused: {passwords.EXPLANATIONS[weakness]}", AccountProblem.WEAK_PASSWORD
+        )
         self.weakness = weakness
 
 
@@ -104,7 +124,9 @@ class ApiToken(Base):
         """The role the token acts with now (see `effective_role`); only live tokens get here."""
         role = effective_role(Role(self.role), self.owner)
         if role is None:
-            raise AccountError("this token's owner may no longer use it")
+            raise AccountError(
+                "this token's owner may no longer use it", AccountProblem.OWNER_BARRED
+            )
         return role
 
 
@@ -186,11 +208,14 @@ def create_user(
 ) -> User:
     if not USERNAME_PATTERN.match(username):
         raise AccountError(
-            "a user name has 2-64 letters, digits or . _ @ - and starts with a letter or digit"
+            "a user name has 2-64 letters, digits or . _ @ - and starts with a letter or digit",
+            AccountProblem.USER_NAME,
         )
     check_password_strength(password, username=username)
     if find_user(session, username) is not None:
-        raise AccountError(f"a user named {username!r} already exists")
+        raise AccountError(
+            f"a user named {username!r} already exists", AccountProblem.USER_EXISTS, name=username
+        )
     user = User(username=username, password_hash=hash_password(password), role=role.value)
     session.add(user)
     session.flush()
@@ -235,7 +260,9 @@ def update_user(
     """Change role or enabled state; refuses to leave the station without an active admin."""
     removes_admin = user.role == Role.ADMIN and (role != Role.ADMIN or not active)
     if removes_admin and count_active_admins(session) <= 1:
-        raise AccountError("the last active admin cannot be demoted or disabled")
+        raise AccountError(
+            "the last active admin cannot be demoted or disabled", AccountProblem.LAST_ADMIN
+        )
     changes: dict[str, list[object]] = {}
     if user.role != role.value:
         changes["role"] = [user.role, role.value]
@@ -301,14 +328,17 @@ def create_token(
     """
     name = name.strip()
     if not name or len(name) > 80:
-        raise AccountError("a token needs a name of 1-80 characters")
+        raise AccountError("a token needs a name of 1-80 characters", AccountProblem.TOKEN_NAME)
     if effective_role(role, owner) != role:
         raise AccountError(
             f"the account {owner.username!r} ({owner.role}, "
-            f"{'active' if owner.active else 'disabled'}) cannot own a {role.value} token"
+            f"{'active' if owner.active else 'disabled'}) cannot own a {role.value} token",
+            AccountProblem.TOKEN_ROLE,
+            name=owner.username,
+            role=role.value,
         )
     if expires_at is not None and expires_at <= utcnow():
-        raise AccountError("a token's expiry must lie in the future")
+        raise AccountError("a token's expiry must lie in the future", AccountProblem.TOKEN_EXPIRY)
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
@@ -361,6 +391,9 @@ def revoke_token(session: Session, token: ApiToken, *, actor: Actor = SYSTEM) ->
 
 class TokenRefused(AccountError):
     """A genuine token that may not be used now; the message says why (to its holder only)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, AccountProblem.TOKEN_REFUSED)
 
 
 def authenticate_token(

@@ -17,7 +17,7 @@ from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertKind, AlertStatus
 from gateway.alert_withdrawal import carry_out
-from gateway.alerts import AlertError, dispatch
+from gateway.alerts import AlertError, AlertProblem, dispatch
 from gateway.roles import STAFF, Role
 from gateway.settings import Settings
 
@@ -35,7 +35,7 @@ class Refusal(StrEnum):
 
 class ApprovalRefused(AlertError):
     def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.value)
+        super().__init__(refusal.value, AlertProblem[refusal.name])
         self.refusal = refusal
 
 
@@ -87,7 +87,11 @@ def reject(
         raise ApprovalRefused(why)
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON_CHARS:
-        raise AlertError(f"give a reason for the rejection (at most {MAX_REASON_CHARS} characters)")
+        raise AlertError(
+            f"give a reason for the rejection (at most {MAX_REASON_CHARS} characters)",
+            AlertProblem.REASON,
+            limit=MAX_REASON_CHARS,
+        )
     alert.status = AlertStatus.REJECTED
     alert.decided_by, alert.decided_by_id, alert.decided_at = actor.name, actor.id, now
     alert.reject_reason = reason

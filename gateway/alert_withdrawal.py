@@ -21,7 +21,7 @@ from gateway import audit
 from gateway.accounts import Actor
 from gateway.alert_models import Alert, AlertChannel, AlertKind, AlertStatus
 from gateway.alert_repeats import RepeatAsk, RepeatError, plan, remaining
-from gateway.alerts import MAX_ALERT_CHARS, AlertError, air_commands, queue_bulk
+from gateway.alerts import MAX_ALERT_CHARS, AlertError, air_commands, queue_bulk, sms_refusal
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from playlists.models import CommandKind, PlayoutCommand
@@ -262,7 +262,7 @@ def _send_corrected(
         try:
             composed = compose(record.text, settings=settings.smpp, smart=original.smart)
         except ComposeError as exc:
-            raise AlertError(str(exc)) from None
+            raise sms_refusal(exc) from None
         queue_bulk(session, record, phones, composed, now)
     return len(phones)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -29,6 +30,7 @@ from gateway.alert_versions import (
     texts_by_language,
     version_summaries,
 )
+from gateway.codes import Refused
 from gateway.plain_text import plain_text
 from gateway.settings import Settings
 from gateway.worker import WorkerHeartbeat
@@ -47,8 +49,40 @@ MAX_ALERT_REGIONS = 100
 """More regions than a network names in one alert; '*' reaches every region."""
 
 
-class AlertError(ValueError):
-    """An alert that cannot be sent as asked; nothing was queued."""
+class AlertProblem(StrEnum):
+    """Why an alert was refused: the panel words it (gateway/web/labels.py), `str(error)`
+    stays the English of the API and the command line."""
+
+    TEXT = "alert.text"
+    REGIONS = "alert.regions"
+    TOO_MANY_REGIONS = "alert.too_many_regions"
+    CHANNELS = "alert.channels"
+    AUDIO = "alert.audio"
+    SMS_OFF = "alert.sms_off"
+    NO_REGION = "alert.no_region"
+    NO_RECORDING = "alert.no_recording"
+    SMS_TEXT = "alert.sms_text"
+    TOO_LONG_FOR_SMS = "alert.too_long_for_sms"
+    REASON = "alert.reason"
+    NOT_A_DRAFT = "alert.not_a_draft"
+    ROLE = "alert.role"
+    NO_ACCOUNT = "alert.no_account"
+    OWN_DRAFT = "alert.own_draft"
+
+
+class AlertError(Refused):
+    """An alert that cannot be sent as asked; nothing was queued. `problem` and `params` let
+    the panel say why in the operator's language.
+    Text refused by plain_text gets a TextProblem instead of None."""
+
+
+def sms_refusal(exc: ComposeError) -> AlertError:
+    """The alert error for a text SMS cannot carry, keeping the segment count when too long."""
+    if exc.segments:
+        return AlertError(
+            str(exc), AlertProblem.TOO_LONG_FOR_SMS, segments=exc.segments, limit=exc.limit
+        )
+    return AlertError(str(exc), AlertProblem.SMS_TEXT)
 
 
 @dataclass(frozen=True)
@@ -64,16 +98,18 @@ class AlertRequest:
     def from_json(cls, body: dict[str, Any]) -> AlertRequest:
         text = body.get("text")
         if not isinstance(text, str):
-            raise AlertError("'text' must be a non-empty string")
+            raise AlertError("'text' must be a non-empty string", AlertProblem.TEXT)
         text = plain_text(
             text, what="'text'", max_chars=MAX_ALERT_CHARS, multiline=True, error=AlertError
         )
         regions = body.get("regions", [])
         if not isinstance(regions, list) or not all(isinstance(r, str) for r in regions):
-            raise AlertError("'regions' must be a list of strings")
+            raise AlertError("'regions' must be a list of strings", AlertProblem.REGIONS)
         if len(regions) > MAX_ALERT_REGIONS:
             raise AlertError(
-                f"an alert goes to at most {MAX_ALERT_REGIONS} regions ('*' for every region)"
+                f"an alert goes to at most {MAX_ALERT_REGIONS} regions ('*' for every region)",
+                AlertProblem.TOO_MANY_REGIONS,
+                limit=MAX_ALERT_REGIONS,
             )
         regions = [
             subscribers.clean_region(region, error=AlertError)
@@ -82,16 +118,20 @@ class AlertRequest:
         ]
         channels = body.get("channels", ["sms", "air"])
         if not isinstance(channels, list) or not channels:
-            raise AlertError("'channels' must be a non-empty list of 'sms' and/or 'air'")
+            raise AlertError(
+                "'channels' must be a non-empty list of 'sms' and/or 'air'", AlertProblem.CHANNELS
+            )
         try:
             parsed = [AlertChannel(str(channel)) for channel in channels]
         except ValueError:
-            raise AlertError("'channels' may only contain 'sms' and 'air'") from None
+            raise AlertError(
+                "'channels' may only contain 'sms' and 'air'", AlertProblem.CHANNELS
+            ) from None
         recording = body.get("audio_recording_id")
         if recording is not None and (
             not isinstance(recording, int) or isinstance(recording, bool)
         ):
-            raise AlertError("'audio_recording_id' must be an integer")
+            raise AlertError("'audio_recording_id' must be an integer", AlertProblem.AUDIO)
         try:
             repeat = RepeatAsk.from_json(body)
         except RepeatError as exc:
@@ -125,19 +165,25 @@ def create_alert(
     approval (True) or sends it at once (False) whatever `alerts.approvals_required` says:
     a CAP import decides by its sender."""
     if AlertChannel.SMS in request.channels and not settings.smpp.enabled:
-        raise AlertError(SMS_OFF)
+        raise AlertError(SMS_OFF, AlertProblem.SMS_OFF)
     if AlertChannel.SMS in request.channels and not request.regions:
-        raise AlertError("an SMS alert needs at least one region ('*' for every region)")
+        raise AlertError(
+            "an SMS alert needs at least one region ('*' for every region)", AlertProblem.NO_REGION
+        )
     if request.audio_recording_id is not None and (
         session.get(Recording, request.audio_recording_id) is None
     ):
-        raise AlertError(f"there is no recording {request.audio_recording_id}")
+        raise AlertError(
+            f"there is no recording {request.audio_recording_id}",
+            AlertProblem.NO_RECORDING,
+            id=request.audio_recording_id,
+        )
     segments = None
     if AlertChannel.SMS in request.channels:
         try:
             segments = compose(request.text, settings=settings.smpp, smart=smart)
         except ComposeError as exc:
-            raise AlertError(str(exc)) from None
+            raise sms_refusal(exc) from None
     repeats = repeat_plan(request, settings=settings, now=now)
     check_versions(session, request.versions, settings=settings, smart=smart, error=AlertError)
 
@@ -218,7 +264,7 @@ def dispatch(
             try:
                 segments = compose(alert.text, settings=settings.smpp, smart=alert.smart)
             except ComposeError as exc:
-                raise AlertError(str(exc)) from None
+                raise sms_refusal(exc) from None
         people = subscribers.recipients(session, alert.regions)
         texts = texts_by_language(session, alert)
         by_text: dict[str, list[str]] = {}

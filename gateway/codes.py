@@ -10,10 +10,23 @@ codes each.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from urllib.parse import parse_qsl, urlencode
 
 PARTS = "; "
 """How several coded values share one stored line (an as-run detail that grew)."""
+
+
+class Refused(ValueError):
+    """A request refused for a reason people read. `str(error)` is the English the API and
+    the command line give; `problem` (a code of the domain's enum) and its `params` let the
+    panel word it in the reader's language (gateway.web.labels.problem_text). Text that
+    gateway.plain_text refuses gets a TextProblem when the domain gave none."""
+
+    def __init__(self, message: str, problem: StrEnum | None = None, **params: str | int) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.params = params
 
 
 def coded(code: str, **params: str | int | float) -> str:

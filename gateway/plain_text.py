@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
+from enum import StrEnum
+
+from gateway.codes import Refused
 
 BIDI_CONTROLS = frozenset({0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)})
 """Arabic letter mark, LRM/RLM, embeddings and overrides (LRE..RLO), isolates (LRI..PDI)."""
@@ -34,6 +37,28 @@ separator, Braille blank)."""
 
 class PlainTextError(ValueError):
     """Text that cannot be accepted; the message names the field and the reason."""
+
+
+class TextProblem(StrEnum):
+    """Why typed text was refused, set as `problem` (with `params`) on the caller's error when
+    it has none of its own, so the panel words it in the reader's language
+    (gateway/web/labels.py) whatever the domain."""
+
+    SURROGATE = "text.surrogate"
+    CONTROL = "text.control"
+    DIRECTION = "text.direction"
+    INVISIBLE = "text.invisible"
+    EMPTY = "text.empty"
+    TOO_LONG = "text.too_long"
+
+
+def _refusal(
+    error: Callable[[str], Exception], reason: str, problem: TextProblem, **params: str | int
+) -> Exception:
+    exc = error(reason)
+    if isinstance(exc, Refused) and exc.problem is None:
+        exc.problem, exc.params = problem, params
+    return exc
 
 
 def _codepoint(char: str) -> str:
@@ -69,7 +94,11 @@ def plain_text(
     or `error(reason)` raised. `what` names the field in the reason ("the region")."""
     for char in value:
         if unicodedata.category(char) == "Cs":
-            raise error(f"{what} contains an invalid character (a lone surrogate)")
+            raise _refusal(
+                error,
+                f"{what} contains an invalid character (a lone surrogate)",
+                TextProblem.SURROGATE,
+            )
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")
     # Judged before str.strip(), which would silently drop \x1c-\x1f, \v and \f at the ends.
     for char in text.strip(" \t\r\n"):
@@ -78,21 +107,38 @@ def plain_text(
         category = unicodedata.category(char)
         if category == "Cc" or category in {"Zl", "Zp"}:
             where = "" if multiline else " (it must fit on one line)"
-            raise error(f"{what} contains a control character ({_codepoint(char)}){where}")
+            raise _refusal(
+                error,
+                f"{what} contains a control character ({_codepoint(char)}){where}",
+                TextProblem.CONTROL,
+                char=_codepoint(char),
+            )
         if ord(char) in BIDI_CONTROLS:
-            raise error(
+            raise _refusal(
+                error,
                 f"{what} contains a character that changes the reading direction "
-                f"({_codepoint(char)})"
+                f"({_codepoint(char)})",
+                TextProblem.DIRECTION,
+                char=_codepoint(char),
             )
     text = text.strip()
     if not multiline:
         text = " ".join(text.split())
     if not has_visible(text):
         if text:
-            raise error(f"{what} has only invisible characters (or accents without a letter)")
+            raise _refusal(
+                error,
+                f"{what} has only invisible characters (or accents without a letter)",
+                TextProblem.INVISIBLE,
+            )
         if required:
-            raise error(f"{what} is empty")
+            raise _refusal(error, f"{what} is empty", TextProblem.EMPTY)
         return ""
     if len(text) > max_chars:
-        raise error(f"{what} is longer than {max_chars} characters")
+        raise _refusal(
+            error,
+            f"{what} is longer than {max_chars} characters",
+            TextProblem.TOO_LONG,
+            limit=max_chars,
+        )
     return text

@@ -15,11 +15,13 @@ from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from gateway.cli_support import app_database, app_settings, fail
 from gateway.database import Database, utcnow
 from gateway.settings import Settings
+from gateway.web.labels import label
 from gateway.worker import live_heartbeats
 from sms import outbox
 from sms.compose import ComposeError, compose, typed_text
@@ -132,7 +134,8 @@ def _wait_for_workers(
         broken = [link for link in links if link.detail]
         if not bound and (broken or elapsed > bind_wait_s):
             link = broken[0] if broken else None
-            why = f"{link.state}: {link.detail}" if link else "not bound"
+            with force_locale("en"):  # the stored fault is a code; the CLI speaks English
+                why = f"{link.state}: {label(link.detail)}" if link else "not bound"
             return (
                 f"message {message_id} not sent yet, it stays queued: the running SMS worker "
                 f"({', '.join(workers)}) will send it once its SMPP link is up ({why})"

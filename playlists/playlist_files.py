@@ -12,14 +12,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from xml.etree import ElementTree
+
+from gateway.codes import Refused
 
 XSPF_NS = "http://xspf.org/ns/0/"
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-class PlaylistFileError(ValueError):
-    """A file that is not a playlist we can read."""
+class PlaylistFileProblem(StrEnum):
+    """Why a playlist file was refused: the panel words it (gateway/web/labels.py)."""
+
+    DECLARATIONS = "playlist_file.declarations"
+    NOT_XML = "playlist_file.not_xml"
+    NOT_XSPF = "playlist_file.not_xspf"
+
+
+class PlaylistFileError(Refused):
+    """A file that is not a playlist we can read; `problem` and `params` let the panel say
+    why in the operator's language."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +106,20 @@ def to_xspf(name: str, entries: Iterable[Entry]) -> str:
 
 def parse_xspf(text: str) -> list[Entry]:
     if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
-        raise PlaylistFileError("XSPF files with DOCTYPE or ENTITY declarations are refused")
+        raise PlaylistFileError(
+            "XSPF files with DOCTYPE or ENTITY declarations are refused",
+            PlaylistFileProblem.DECLARATIONS,
+        )
     try:
         root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
-        raise PlaylistFileError(f"not valid XML: {exc}") from exc
+        raise PlaylistFileError(
+            f"not valid XML: {exc}", PlaylistFileProblem.NOT_XML, line=exc.position[0]
+        ) from exc
     if not root.tag.endswith("playlist"):
-        raise PlaylistFileError("not an XSPF playlist (no <playlist> root)")
+        raise PlaylistFileError(
+            "not an XSPF playlist (no <playlist> root)", PlaylistFileProblem.NOT_XSPF
+        )
     entries: list[Entry] = []
     for track in root.iter(f"{{{XSPF_NS}}}track"):
         location = (track.findtext(f"{{{XSPF_NS}}}location") or "").strip()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from audio.models import Recording
+from gateway.codes import Refused
 from gateway.date_range import check_in_range
 from gateway.plain_text import plain_text
 from playlists.models import Playlist, PlaylistItem, PlaylistMode, ScheduleSlot
@@ -35,8 +37,27 @@ MAX_PLAYLIST_ITEMS = 1000
 """Days of audio; a list longer than this is a mistake or an attack, not a programme."""
 
 
-class TimetableError(ValueError):
-    """A playlist or slot that cannot be created as asked."""
+class TimetableProblem(StrEnum):
+    """Why a playlist or slot was refused: the panel words it (gateway/web/labels.py),
+    `str(error)` stays the English of the API and the command line."""
+
+    TOO_MANY_ITEMS = "timetable.too_many_items"
+    MODE = "timetable.mode"
+    NEGATIVE_RULES = "timetable.negative_rules"
+    NO_RECORDINGS = "timetable.no_recordings"
+    CONTENT = "timetable.content"
+    OFFSET = "timetable.offset"
+    ZONE = "timetable.zone"
+    LENGTH = "timetable.length"
+    RULE = "timetable.rule"
+    NO_PLAYLIST = "timetable.no_playlist"
+    NO_RECORDING = "timetable.no_recording"
+
+
+class TimetableError(Refused):
+    """A playlist or slot that cannot be created as asked; `problem` and `params` let the
+    panel say it in the operator's language.
+    Text refused by plain_text gets a TextProblem instead of None."""
 
 
 class SlotClash(TimetableError):
@@ -114,15 +135,24 @@ def check_playlist(
     The same recording may appear more than once (a song aired twice in a long programme)."""
     name = plain_text(name, what="the playlist's name", max_chars=120, error=TimetableError)
     if len(recording_ids) > MAX_PLAYLIST_ITEMS:
-        raise TimetableError(f"a playlist holds at most {MAX_PLAYLIST_ITEMS} items")
+        raise TimetableError(
+            f"a playlist holds at most {MAX_PLAYLIST_ITEMS} items",
+            TimetableProblem.TOO_MANY_ITEMS,
+            limit=MAX_PLAYLIST_ITEMS,
+        )
     if rules.mode not in (PlaylistMode.ORDERED, PlaylistMode.SHUFFLE):
-        raise TimetableError("mode must be 'ordered' or 'shuffle'")
+        raise TimetableError("mode must be 'ordered' or 'shuffle'", TimetableProblem.MODE)
     if min(rules.jingle_every_items, rules.jingle_every_minutes, rules.no_repeat_minutes) < 0:
-        raise TimetableError("jingle and repeat rules cannot be negative")
+        raise TimetableError(
+            "jingle and repeat rules cannot be negative", TimetableProblem.NEGATIVE_RULES
+        )
     known = set(session.scalars(select(Recording.id).where(Recording.id.in_(recording_ids))))
     unknown = list(dict.fromkeys(rid for rid in recording_ids if rid not in known))
     if unknown:
-        raise TimetableError(f"no such recordings: {', '.join(map(str, unknown))}")
+        numbers = ", ".join(map(str, unknown))
+        raise TimetableError(
+            f"no such recordings: {numbers}", TimetableProblem.NO_RECORDINGS, ids=numbers
+        )
     return name
 
 
@@ -163,27 +193,33 @@ def create_slot(
     then or later; a series that began in the past is fine, its past occurrences are history.
     Without `now` (tests and imports writing history) the past is accepted."""
     if (playlist_id is None) == (recording_id is None):
-        raise TimetableError("give either playlist_id or recording_id")
+        raise TimetableError("give either playlist_id or recording_id", TimetableProblem.CONTENT)
     if start.tzinfo is None:
-        raise TimetableError("start needs a UTC offset, e.g. 2026-11-24T07:00:00-06:00")
+        raise TimetableError(
+            "start needs a UTC offset, e.g. 2026-11-24T07:00:00-06:00", TimetableProblem.OFFSET
+        )
     if end is not None and end.tzinfo is None:
-        raise TimetableError("end needs a UTC offset")
+        raise TimetableError("end needs a UTC offset", TimetableProblem.OFFSET)
     for name, moment in (("start", start), ("end", end), ("until", until)):
         if moment is not None:
             check_in_range(moment, what=name, error=TimetableError)
     try:
         ZoneInfo(timezone)
     except (KeyError, ValueError) as exc:
-        raise TimetableError(f"unknown time zone {timezone!r}") from exc
+        raise TimetableError(
+            f"unknown time zone {timezone!r}", TimetableProblem.ZONE, zone=timezone
+        ) from exc
     length, default_title = _content(session, playlist_id, recording_id)
     duration = (end - start) if end is not None else length
     if duration <= timedelta(0) or duration > MAX_SLOT:
-        raise TimetableError("a slot lasts more than nothing and at most 24 hours")
+        raise TimetableError(
+            "a slot lasts more than nothing and at most 24 hours", TimetableProblem.LENGTH
+        )
     if rrule:
         try:
             check_new_rule(rrule, start, timezone)
         except SlotError as exc:
-            raise TimetableError(str(exc)) from exc
+            raise TimetableError(str(exc), TimetableProblem.RULE) from exc
     slot = ScheduleSlot(
         title=plain_text(
             title, what="the slot's title", max_chars=200, required=False, error=TimetableError
@@ -224,11 +260,17 @@ def _content(
     if playlist_id is not None:
         playlist = session.get(Playlist, playlist_id)
         if playlist is None:
-            raise TimetableError(f"there is no playlist {playlist_id}")
+            raise TimetableError(
+                f"there is no playlist {playlist_id}", TimetableProblem.NO_PLAYLIST, id=playlist_id
+            )
         return playlist_length(playlist, session), playlist.name
     recording = session.get(Recording, recording_id)
     if recording is None:
-        raise TimetableError(f"there is no recording {recording_id}")
+        raise TimetableError(
+            f"there is no recording {recording_id}",
+            TimetableProblem.NO_RECORDING,
+            id=recording_id or 0,
+        )
     return timedelta(seconds=recording.duration_s), recording.title
 
 

@@ -36,7 +36,13 @@ MAX_TYPED_CHARS = 10_000
 
 
 class ComposeError(ValueError):
-    """A text that cannot be sent as asked: empty, not encodable, or over the segment limit."""
+    """A text that cannot be sent as asked: empty, not encodable, or over the segment limit
+    (then `segments` it would take and the `limit`, for words in the reader's language)."""
+
+    def __init__(self, message: str, *, segments: int = 0, limit: int = 0) -> None:
+        super().__init__(message)
+        self.segments = segments
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -156,7 +162,11 @@ def compose(
     (its low 8 bits) numbers the concatenation, derived from the text when None."""
     plan = _plan(text, settings=settings, smart=smart)
     if plan.count > settings.max_segments:
-        raise ComposeError(_too_long(plan, settings.max_segments))
+        raise ComposeError(
+            _too_long(plan, settings.max_segments),
+            segments=plan.count,
+            limit=settings.max_segments,
+        )
     ref = default_reference(plan.text) if reference is None else reference
     if plan.encoding == "gsm7":
         segments = gsm7_segments(

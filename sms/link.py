@@ -29,6 +29,7 @@ from sms.link_window import SubmitWindow
 from sms.link_wire import (
     Command,
     LinkError,
+    LinkFault,
     delivery_from,
     encode_deliver_sm_resp,
     encode_submit_sm,
@@ -76,6 +77,7 @@ class SmppLink:
         self._state = LinkState.DISCONNECTED
         self.counters = LinkCounters()
         self.last_error: str | None = None
+        self.last_fault: str | None = None  # the same as a stored code, for the panel
         """The latest fault, kept after a successful rebind so the panel can show it."""
 
     @property
@@ -103,7 +105,7 @@ class SmppLink:
         interpreter lock over, twice per window at a thousand messages a second."""
         with self._lifecycle:
             if self._finished:
-                raise LinkError("the link has stopped; create a new one")
+                raise LinkError("the link has stopped; create a new one", LinkFault.STOPPED)
             self._queue.extend(submissions)
             self._answers.extend((ticket, consts.SMPP_ESME_ROK) for ticket in acknowledge)
             self._wakeup.wake()
@@ -167,6 +169,7 @@ class SmppLink:
                 failures += 1
                 self.counters.faults += 1
                 self.last_error = str(fault)
+                self.last_fault = fault.code
                 logger.warning("SMPP link fault (%d in a row): %s", failures, fault)
             finally:
                 self._close_all()
@@ -236,9 +239,9 @@ class SmppLink:
         try:
             pdus = session.reader.read()
         except (exceptions.ConnectionError, OSError) as error:
-            raise LinkError(f"connection lost: {error!r}") from error
+            raise LinkError(f"connection lost: {error!r}", LinkFault.CONNECTION_LOST) from error
         except exceptions.PDUError as error:
-            raise LinkError(f"broken PDU from the SMSC: {error}") from error
+            raise LinkError(f"broken PDU from the SMSC: {error}", LinkFault.BROKEN_PDU) from error
         if pdus:
             session.last_heard = time.monotonic()
         for pdu in pdus:
@@ -366,7 +369,7 @@ class SmppLink:
 
     def _on_unbind(self, session: LinkSession, pdu: Any) -> None:
         session.send("unbind_resp", pdu.sequence, consts.SMPP_ESME_ROK)
-        raise LinkError("the SMSC unbound us")
+        raise LinkError("the SMSC unbound us", LinkFault.UNBOUND)
 
     def _on_unbind_resp(self, session: LinkSession, pdu: Any) -> None:
         session.unbound = True
@@ -377,7 +380,11 @@ class SmppLink:
             self.counters.failed += 1
             self._events.failed(key, pdu.status)
             return
-        raise LinkError(f"generic_nack (status {pdu.status:#x}) for sequence {pdu.sequence}")
+        raise LinkError(
+            f"generic_nack (status {pdu.status:#x}) for sequence {pdu.sequence}",
+            LinkFault.NACK,
+            status=f"{pdu.status:#x}",
+        )
 
     def _on_alert_notification(self, session: LinkSession, pdu: Any) -> None:
         logger.info("alert_notification for %s ignored", text(pdu.source_addr))

@@ -18,7 +18,7 @@ from smpplib import exceptions, smpp
 from smpplib.client import Client
 
 from sms.link_settings import BindMode, LinkSettings
-from sms.link_wire import BindCommand, LinkError, PduReader, bound_client
+from sms.link_wire import BindCommand, LinkError, LinkFault, PduReader, bound_client
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,9 @@ class LinkSession:
         try:
             self.client.send_pdu(pdu)
         except (exceptions.ConnectionError, exceptions.PDUError, OSError) as error:
-            raise LinkError(f"sending {pdu.command} failed: {error!r}") from error
+            raise LinkError(
+                f"sending {pdu.command} failed: {error!r}", LinkFault.SEND_FAILED, what=pdu.command
+            ) from error
 
     def write(self, data: bytes, *, what: str) -> None:
         """Write PDUs already encoded, in one system call."""
@@ -68,12 +70,17 @@ class LinkSession:
                 raise exceptions.ConnectionError("not connected")
             sock.sendall(data)
         except (exceptions.ConnectionError, OSError) as error:
-            raise LinkError(f"sending {what} failed: {error!r}") from error
+            raise LinkError(
+                f"sending {what} failed: {error!r}", LinkFault.SEND_FAILED, what=what
+            ) from error
 
     def keep_alive(self, now: float, response_timeout_s: float) -> None:
         """Send enquire_link; LinkError if the previous one is still unanswered."""
         if self.enquire_sequence is not None:
-            raise LinkError("no enquire_link_resp in time: the SMSC or the network is gone")
+            raise LinkError(
+                "no enquire_link_resp in time: the SMSC or the network is gone",
+                LinkFault.NO_KEEPALIVE,
+            )
         pdu = smpp.make_pdu("enquire_link", client=self.client)
         self.send_pdu(pdu)
         self.enquire_sequence = pdu.sequence

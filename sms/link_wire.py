@@ -9,12 +9,13 @@ from __future__ import annotations
 import socket
 import struct
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from smpplib import consts, exceptions, smpp
 from smpplib.client import Client
 
+from gateway.codes import coded
 from sms.link_events import Delivery, DeliveryTicket, SarSegment, Submission
 from sms.link_messages import SMPPLIB_LOGGER, status_name
 from sms.link_settings import BindMode, LinkSettings
@@ -28,9 +29,31 @@ BOUND_STATES = frozenset(
 )
 
 
+class LinkFault(StrEnum):
+    """What went wrong with the link, stored (with its parameters) for the panel to word in
+    the reader's language (gateway/web/labels.py); the log and the CLI keep the English."""
+
+    REFUSED = "link.refused"
+    NO_ANSWER = "link.no_answer"
+    UNREACHABLE = "link.unreachable"
+    CONNECTION_LOST = "link.connection_lost"
+    BROKEN_PDU = "link.broken_pdu"
+    UNBOUND = "link.unbound"
+    NACK = "link.nack"
+    SEND_FAILED = "link.send_failed"
+    NO_KEEPALIVE = "link.no_keepalive"
+    STOPPED = "link.stopped"
+    UNBIND_UNANSWERED = "link.unbind_unanswered"
+
+
 class LinkError(Exception):
     """The SMSC could not be reached, refused the bind or broke the protocol; or the link
-    has stopped and takes no more submissions."""
+    has stopped and takes no more submissions. `str()` is English for the log and the CLI;
+    `code` is the same fault as a stored code with parameters, for the panel."""
+
+    def __init__(self, message: str, fault: LinkFault, **params: str | int) -> None:
+        super().__init__(message)
+        self.code = coded(fault, **params)
 
 
 class BindCommand(Enum):
@@ -75,7 +98,11 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
         status = error.args[1] if len(error.args) > 1 else None
         refusal = status_name(status) if isinstance(status, int) else str(error.args[0])
         raise LinkError(
-            f"the SMSC at {settings.host}:{settings.port} refused {command.value}: {refusal}"
+            f"the SMSC at {settings.host}:{settings.port} refused {command.value}: {refusal}",
+            LinkFault.REFUSED,
+            where=f"{settings.host}:{settings.port}",
+            command=command.value,
+            refusal=refusal,
         ) from error
     except (exceptions.ConnectionError, OSError) as error:
         # smpplib words every socket error "Connection refused"; the cause says which it was.
@@ -84,9 +111,17 @@ def bound_client(settings: LinkSettings, command: BindCommand) -> Client:
         where = f"{settings.host}:{settings.port}"
         if client.state == consts.SMPP_CLIENT_STATE_OPEN:
             raise LinkError(
-                f"no answer from the SMSC at {where} to {command.value} ({why})"
+                f"no answer from the SMSC at {where} to {command.value} ({why})",
+                LinkFault.NO_ANSWER,
+                where=where,
+                command=command.value,
             ) from error
-        raise LinkError(f"cannot reach the SMSC at {where} ({command.value}: {why})") from error
+        raise LinkError(
+            f"cannot reach the SMSC at {where} ({command.value}: {why})",
+            LinkFault.UNREACHABLE,
+            where=where,
+            command=command.value,
+        ) from error
     finally:
         if client.state not in BOUND_STATES:
             client.disconnect()
@@ -288,6 +323,8 @@ def probe(settings: LinkSettings) -> None:
     try:
         client.unbind()
     except (exceptions.PDUError, exceptions.ConnectionError, OSError) as error:
-        raise LinkError(f"the SMSC did not answer unbind: {error!r}") from error
+        raise LinkError(
+            f"the SMSC did not answer unbind: {error!r}", LinkFault.UNBIND_UNANSWERED
+        ) from error
     finally:
         client.disconnect()

@@ -19,6 +19,7 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -46,7 +47,8 @@ class RowIssue:
     """A row refused (an error) or left alone (skipped), with the reason."""
 
     line: int
-    problem: Problem
+    problem: StrEnum | None
+    """A Problem, or the TextProblem of typed text gateway.plain_text refused."""
     message: str
     params: Mapping[str, str | int] = field(default_factory=dict)
 

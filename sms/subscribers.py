@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.codes import Refused
 from gateway.plain_text import plain_text
 from sms.keywords import Command
 from sms.languages import REGION_LANGUAGES, LanguageNotServed, served_language
@@ -53,16 +54,13 @@ class Problem(StrEnum):
     MALFORMED = "malformed"
 
 
-class SubscriberError(ValueError):
+class SubscriberError(Refused):
     """A subscriber request that cannot be carried out, worded for the operator; `problem`
-    and `params` let the panel say it in the operator's language."""
+    and `params` let the panel say it in the operator's language. Typed text refused by
+    gateway.plain_text (an invisible region, say) carries that TextProblem instead."""
 
-    def __init__(
-        self, message: str, problem: Problem = Problem.INVALID, **params: str | int
-    ) -> None:
-        super().__init__(message)
-        self.problem = problem
-        self.params = params
+    def __init__(self, message: str, problem: StrEnum | None = None, **params: str | int) -> None:
+        super().__init__(message, problem, **params)
 
 
 class OptedOutError(SubscriberError):

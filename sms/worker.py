@@ -253,7 +253,7 @@ class SmsWorker(Worker):
     def _record_link_state(self, state: LinkState, now: datetime) -> None:
         self.link_state = state
         self.state = coded(WorkerState.SMPP_LINK, link=state.value)
-        detail = self.link.last_error if self.link is not None else ""
+        detail = self.link.last_fault if self.link is not None else ""
         with self.database.session() as session:
             if state is not LinkState.BOUND and self.buffer:
                 # Claimed but not handed to the link: back to the queue, so that after the

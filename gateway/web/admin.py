@@ -23,6 +23,7 @@ from gateway.web.forms import (
     TickToConfirmForm,
     TokenForm,
 )
+from gateway.web.labels import problem_text
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -58,7 +59,7 @@ def create_user() -> ResponseReturnValue:
         except WeakPasswordError as exc:
             form.password.errors = [*form.password.errors, WEAKNESS_MESSAGES[exc.weakness]]
         except AccountError as exc:
-            form.username.errors = [*form.username.errors, str(exc)]
+            form.username.errors = [*form.username.errors, problem_text(exc)]
         else:
             db.commit()
             flash(_("User %(name)s created.", name=form.username.data))
@@ -85,7 +86,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
                 actor=current_actor(),
             )
         except AccountError as exc:
-            error = str(exc)
+            error = problem_text(exc)
         else:
             db.commit()
             flash(_("Changes saved."))
@@ -146,7 +147,7 @@ def create_token() -> ResponseReturnValue:
                 actor=current_actor(),
             )
         except AccountError as exc:
-            form.name.errors = [*form.name.errors, str(exc)]
+            form.name.errors = [*form.name.errors, problem_text(exc)]
         else:
             db.commit()
             rows = db.scalars(select(ApiToken).order_by(ApiToken.created_at.desc()))

@@ -17,8 +17,9 @@ from gateway.alerts import AlertError
 from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web.access import current_actor, current_role, db_session, requires, settings
-from gateway.web.alerts import REFUSALS, CorrectForm, RejectForm, blueprint
+from gateway.web.alerts import CorrectForm, RejectForm, blueprint
 from gateway.web.forms import TickToConfirmForm
+from gateway.web.labels import problem_text
 
 
 def _alert(alert_id: int) -> Alert:
@@ -31,9 +32,9 @@ def _alert(alert_id: int) -> Alert:
 def _refused(alert_id: int, exc: AlertError) -> ResponseReturnValue:
     db_session().rollback()
     if isinstance(exc, ApprovalRefused):
-        flash(str(REFUSALS[exc.refusal]))
+        flash(problem_text(exc))
         return redirect(url_for("alerts.detail", alert_id=alert_id)), 303
-    flash(_("Not done: %(reason)s", reason=str(exc)))
+    flash(_("Not done: %(reason)s", reason=problem_text(exc)))
     return redirect(url_for("alerts.detail", alert_id=alert_id)), 303
 
 

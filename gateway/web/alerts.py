@@ -38,6 +38,7 @@ from gateway.alert_repeats import MAX_EVERY_MIN
 from gateway.alerts import (
     MAX_ALERT_CHARS,
     AlertError,
+    AlertProblem,
     AlertRequest,
     alert_status,
     create_alert,
@@ -63,6 +64,7 @@ from gateway.web.alert_version_form import (
     version_requests,
 )
 from gateway.web.forms import TickToConfirmForm
+from gateway.web.labels import LABELS, problem_text
 from gateway.web.uploads import refusal_text
 from sms import smart_encoding
 from sms.compose import preview
@@ -78,15 +80,8 @@ SMS_OFF_NOTE = _l(
 )
 
 
-REFUSALS = {
-    Refusal.NOT_A_DRAFT: _l("Only a draft can be approved or rejected."),
-    Refusal.ROLE: _l("Only an admin or an operator may approve or reject an alert."),
-    Refusal.NO_ACCOUNT: _l("Approving needs an account."),
-    Refusal.OWN_DRAFT: _l(
-        "You drafted this alert: another admin or operator must approve or reject it."
-    ),
-}
-"""Why the decision was refused, in the panel's language."""
+REFUSALS = {refusal: LABELS[AlertProblem[refusal.name]] for refusal in Refusal}
+"""Why a decision is not offered, in the panel's language (the words of the refusal)."""
 
 
 class AlertForm(FlaskForm):
@@ -227,6 +222,7 @@ def send() -> ResponseReturnValue:
         forget_imported(db, imported, actor=current_actor())
         reason = refusal_text(exc) if isinstance(exc, AudioError) else str(exc)
         form.text.errors = [reason]
+        form.text.errors = [problem_text(exc)]
         return _page(form), 422
     unreached = unreached_regions(db, alert)
     db.commit()

@@ -50,7 +50,7 @@ from gateway.web.access import (
     personal_data_in_this_answer,
     requires,
 )
-from gateway.web.labels import label
+from gateway.web.labels import label, problem_text
 from gateway.web.uploads import import_upload, media_store, refusal_text, stored_or_404
 from playlists.usage import RecordingUse, recording_use
 
@@ -105,7 +105,7 @@ def _filters() -> library.Filters:
             consent=parse_consent(args["consent"]) if args.get("consent") else None,
         )
     except MetadataError as exc:
-        flash(str(exc))
+        flash(problem_text(exc))
         return library.Filters()
 
 
@@ -156,7 +156,7 @@ def upload() -> ResponseReturnValue:
         try:
             _metadata(form, form.title.data or "-")
         except MetadataError as exc:
-            problem = str(exc)
+            problem = problem_text(exc)
     if problem is not None:
         if _wants_json():
             return jsonify(error={"code": "unprocessable", "message": problem}), 400
@@ -254,7 +254,7 @@ def edit(recording_id: int) -> ResponseReturnValue:
         try:
             metadata = _metadata(form, form.title.data or "")
         except MetadataError as exc:
-            form.title.errors = [*form.title.errors, str(exc)]
+            form.title.errors = [*form.title.errors, problem_text(exc)]
         else:
             db = db_session()
             changed = library.update_metadata(db, recording, metadata, actor=current_actor())

@@ -25,6 +25,7 @@ from gateway import audit
 from gateway.database import utcnow
 from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, current_role, db_session, requires
+from gateway.web.labels import problem_text
 from playlists.models import Playlist, ScheduleSlot
 from playlists.planner import slot_rule
 from playlists.playlist_edit import (
@@ -110,7 +111,7 @@ def rename(playlist_id: int) -> ResponseReturnValue:
         replace_playlist(db, playlist_id, name=form.name.data or "", rules=rules)
     except TimetableError as exc:
         db.rollback()
-        form.name.errors = [str(exc)]
+        form.name.errors = [problem_text(exc)]
         return _page(_playlist(playlist_id), rename=form, status=422)
     _audit("playlist.edit", playlist_id)
     db.commit()
@@ -154,7 +155,7 @@ def change_items(playlist_id: int) -> ResponseReturnValue:
         replace_playlist(db, playlist_id, recording_ids=new_ids)
     except TimetableError as exc:
         db.rollback()
-        flash(str(exc))
+        flash(problem_text(exc))
         return _back(playlist_id)
     _audit("playlist.edit", playlist_id)
     db.commit()

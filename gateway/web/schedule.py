@@ -32,6 +32,7 @@ from gateway.roles import ALL_ROLES, STAFF
 from gateway.web.access import current_actor, db_session, requires, settings
 from gateway.web.day_query import DayInRange, day_argument
 from gateway.web.forms import TickToConfirmForm
+from gateway.web.labels import problem_text
 from playlists.models import Playlist, PlaylistMode, ScheduleSlot
 from playlists.plain_recurrence import (
     MAX_INTERVAL,
@@ -253,7 +254,7 @@ def add_slot() -> ResponseReturnValue:
     except TimetableError as exc:
         db.rollback()
         blamed = form.rrule if form.repeat.data == "custom" else form.start
-        blamed.errors = [str(exc)]
+        blamed.errors = [problem_text(exc)]
         return _page(form, 422)
     _audit("schedule.add", f"slot {slot.id}")
     db.commit()
@@ -314,7 +315,7 @@ def add_playlist() -> ResponseReturnValue:
         )
     except TimetableError as exc:
         db.rollback()
-        form.name.errors = [str(exc)]
+        form.name.errors = [problem_text(exc)]
         return _playlists_page(form, ImportForm(), 422)
     _audit("playlist.create", f"playlist {playlist.id}")
     db.commit()
@@ -333,7 +334,7 @@ def import_playlist() -> ResponseReturnValue:
     try:
         entries = parse_xspf(text) if text.lstrip().startswith("<") else parse_m3u(text)
     except PlaylistFileError as exc:
-        form.file.errors = [str(exc)]
+        form.file.errors = [problem_text(exc)]
         return _playlists_page(PlaylistForm(), form, 422)
     db = db_session()
     library = [Known(r.id, r.sha256, r.title) for r in db.scalars(select(Recording))]

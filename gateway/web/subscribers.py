@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,10 +17,12 @@ from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from gateway import audit
+from gateway.codes import Refused
 from gateway.database import utcnow
 from gateway.roles import STAFF
 from gateway.web.access import current_actor, db_session, personal_data, requires, settings
 from gateway.web.labels import language_choices
+from gateway.web.labels import problem_text as labels_problem_text
 from sms import subscriber_csv, subscribers
 from sms.models import Subscriber
 from sms.subscribers import Problem
@@ -49,10 +52,13 @@ PROBLEM_TEXT: dict[Problem, LazyString] = {
 }
 
 
-def problem_text(problem: Problem, params: Mapping[str, str | int], english: str) -> str:
-    """The reason in the operator's language (English only for problems without words here)."""
-    text = PROBLEM_TEXT.get(problem)
-    return str(text) % dict(params) if text is not None else english
+def problem_text(problem: StrEnum | None, params: Mapping[str, str | int], english: str) -> str:
+    """The reason in the operator's language: subscriber problems are worded here, typed-text
+    problems (gateway.plain_text) by the labels; English only for problems without words."""
+    text = PROBLEM_TEXT.get(problem) if isinstance(problem, Problem) else None
+    if text is not None:
+        return str(text) % dict(params)
+    return labels_problem_text(Refused(english, problem, **params))
 
 
 def _error_text(exc: subscribers.SubscriberError) -> str:
@@ -196,7 +202,7 @@ def import_csv() -> ResponseReturnValue:
             languages=settings().station.languages,
         )
     except subscribers.SubscriberError as exc:
-        return _refused(import_form, _error_text(exc), exc.problem.value)
+        return _refused(import_form, _error_text(exc), str(exc.problem or Problem.INVALID))
     issues = {
         kind: [
             (issue.line, problem_text(issue.problem, issue.params, issue.message))

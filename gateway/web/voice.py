@@ -47,6 +47,7 @@ from gateway.web.access import (
     settings,
 )
 from gateway.web.forms import ConfirmForm
+from gateway.web.labels import problem_text
 from gateway.web.uploads import media_store, refusal_text
 from gateway.web.withdrawal import withdrawn_lines
 from sms.phones import mask
@@ -265,7 +266,7 @@ def correct(message_id: int) -> ResponseReturnValue:
             db, message, form.transcript.data or "", actor=current_actor()
         )
     except moderation.ModerationError as exc:
-        form.transcript.errors = [*form.transcript.errors, str(exc)]
+        form.transcript.errors = [*form.transcript.errors, problem_text(exc)]
         return _detail_page(message, form), 400
     db.commit()
     flash(_("Transcript saved.") if changed else _("Nothing changed."))
@@ -302,7 +303,7 @@ def approve(message_id: int) -> ResponseReturnValue:
     try:
         moderation.approve(db, message, actor=current_actor())
     except moderation.ModerationError as exc:
-        flash(str(exc))
+        flash(problem_text(exc))
         return _back(message)
     db.commit()
     flash(_("Approved for broadcast."))
@@ -365,7 +366,7 @@ def protect(message_id: int) -> ResponseReturnValue:
         moderation.protect_voice(db, message, store=media_store(), actor=current_actor())
     except (moderation.ModerationError, AudioError, ToolMissing, StorageError) as exc:
         db.rollback()
-        flash(_("The voice could not be protected: %(reason)s", reason=str(exc)))
+        flash(_("The voice could not be protected: %(reason)s", reason=problem_text(exc)))
         return _back(message)
     db.commit()
     flash(_("A protected copy with a disguised voice was made."))
@@ -393,7 +394,7 @@ def to_library(message_id: int) -> ResponseReturnValue:
         )
     except (moderation.ModerationError, AudioError, ToolMissing, StorageError) as exc:
         db.rollback()
-        flash(_("Not added to the library: %(reason)s", reason=str(exc)))
+        flash(_("Not added to the library: %(reason)s", reason=problem_text(exc)))
         return _back(message)
     db.commit()
     flash(_("Added to the library."))

@@ -136,7 +136,7 @@ def test_last_admin_cannot_be_disabled(
         f"/admin/users/{admin.id}", data={"role": "operator", "csrf_token": token}
     )
     assert response.status_code == 400
-    assert "last active admin" in response.get_data(as_text=True)
+    assert "el último administrador activo" in response.get_data(as_text=True)
 
 
 def test_first_admin_is_created_once_with_a_one_time_password(database: Database) -> None:

@@ -22,6 +22,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from audio.errors import Problem as AudioProblem
+from audio.metadata import MetadataProblem
 from audio.models import (
     FailureReason,
     Moderation,
@@ -31,12 +32,15 @@ from audio.models import (
     VoiceChannel,
     VoiceMessage,
 )
+from audio.moderation import ModerationProblem
 from gateway import accounts, migrate
-from gateway.accounts import User
+from gateway.accounts import AccountProblem, User
 from gateway.alert_models import Alert, AlertChannel, AlertStatus, SmsBlocked
+from gateway.alerts import AlertProblem
 from gateway.codes import coded
 from gateway.database import Database, utcnow
 from gateway.factory import create_app
+from gateway.plain_text import TextProblem
 from gateway.roles import Role
 from gateway.worker import WorkerHeartbeat, WorkerState
 from gateway.workers import WorkerKind
@@ -52,7 +56,10 @@ from playlists.models import (
     ScheduleSlot,
     StreamHeard,
 )
+from playlists.playlist_files import PlaylistFileProblem
+from playlists.timetable import TimetableProblem
 from sms.link_events import LinkState
+from sms.link_wire import LinkError, LinkFault
 from sms.models import LinkStatus, SegmentState, Subscriber
 from sms.subscribers import ConsentChannel, Problem
 from tests.conftest import station_settings
@@ -84,6 +91,18 @@ CODE_SETS: list[type[Enum]] = [
 ]
 """Every set of codes the code stores for people to read, from its single source."""
 
+PROBLEM_SETS: list[type[Enum]] = [
+    AccountProblem,
+    AlertProblem,
+    MetadataProblem,
+    ModerationProblem,
+    PlaylistFileProblem,
+    TextProblem,
+    TimetableProblem,
+    LinkFault,
+]
+"""Why domain code refuses a request (carried by its errors), worded by the panel."""
+
 WITH_PARAMETERS = {
     WorkerState.STOPPED,  # not shown: a stopped worker is not running
     WorkerState.TRANSCRIBING,
@@ -100,6 +119,7 @@ ENGLISH = [
     *["operator", "moderator", "admin", "air, sms", "listening", "stopped", "connecting"],
     *["transcribing", "voice message", "bound", "listeners", "silent", "skipped", "played"],
     *["testimony", "sound", "failed", "pending", "sending", "model", "UTC", *DAYS, *MONTHS],
+    *["system", "user.create", "token.create"],
 ]
 """Words of the English panel (or of a worker writing English) that Spanish pages must not show."""
 SPANISH = [
@@ -108,7 +128,7 @@ SPANISH = [
     *["transcribiendo", "sonido", "fallido", "pendiente", "enviando", "Guardar", "Añadir"],
     *["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
     *["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"],
-    *["septiembre", "octubre", "noviembre", "diciembre", "UTC"],
+    *["septiembre", "octubre", "noviembre", "diciembre", "UTC", "sistema", "cuenta creada"],
 ]
 
 
@@ -117,7 +137,8 @@ def test_every_code_the_code_can_store_has_words_in_the_labels_mapping() -> None
     from gateway.web.subscribers import PROBLEM_TEXT
     from gateway.web.uploads import REFUSAL_TEXT
 
-    missing = [f"{s.__name__}.{m.name}" for s in CODE_SETS for m in s if m.value not in LABELS]
+    sets = [*CODE_SETS, *PROBLEM_SETS]
+    missing = [f"{s.__name__}.{m.name}" for s in sets for m in s if m.value not in LABELS]
     assert missing == []
     assert sorted(set(Problem) - PROBLEM_TEXT.keys()) == []
     assert sorted(set(AudioProblem) - REFUSAL_TEXT.keys()) == []
@@ -160,6 +181,8 @@ def test_a_coded_value_is_worded_with_its_parameters_in_the_readers_language(app
         )
         assert label(f"{AsRunDetail.CUT_AT}; engine error: boom").endswith("; engine error: boom")
         assert label("a sentence nobody coded") == "a sentence nobody coded"
+        refused = LinkError("…", LinkFault.UNREACHABLE, where="127.0.0.1:2775", command="bind_rx")
+        assert label(refused.code) == "no se puede llegar al SMSC en 127.0.0.1:2775 (bind_rx)"
         assert label(AsRunDetail.LATE) == "empezó con ? s de retraso"
 
 
