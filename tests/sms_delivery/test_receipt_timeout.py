@@ -59,6 +59,7 @@ def test_segments_without_a_receipt_in_time_expire_and_the_alert_says_so(
         "delivered": 0,
         "failed": 0,
         "expired": 3,
+        "withdrawn": 0,
     }
     submits = smsc.pdus("submit_sm", "in")
     assert {(p["registered_delivery"], p["validity_period"]) for p in submits} == {
