@@ -234,7 +234,7 @@ def test_an_operator_adds_an_approved_sensitive_message_to_the_library_with_its_
     assert message(database, message_id).protected_path
     again = client.post(f"/voice/{message_id}/library", data={"csrf_token": token})
     assert again.status_code == 303
-    assert "already in the library" in client.get(f"/voice/{message_id}").get_data(as_text=True)
+    assert "ya está en la biblioteca" in client.get(f"/voice/{message_id}").get_data(as_text=True)
 
 
 def test_the_upload_form_queues_a_message_and_refuses_what_is_not_audio(
