@@ -68,16 +68,7 @@ def cancel_alert(
     _withdrawable(original)
     record = _record(original, AlertKind.CANCEL, "", actor=actor, now=now, draft=draft)
     record.text = _notice_text(settings, "es", original, record)
-    session.add(record)
-    session.flush()
-    if draft:
-        _drafted(session, actor, record, original)
-        return record
-    details = carry_out(session, record, settings=settings, now=now)
-    audit.record_by(
-        session, actor, action="alert.cancel", target=f"alert {original.id}", details=details
-    )
-    return record
+    return _file(session, record, original, actor=actor, settings=settings, now=now, draft=draft)
 
 
 def correct_alert(
@@ -117,15 +108,28 @@ def correct_alert(
         record.repeat_until = repeats.until
     for language in NOTICE_LANGUAGES:
         _compose_notice(settings, language, original, record)
+    return _file(session, record, original, actor=actor, settings=settings, now=now, draft=draft)
+
+
+def _file(
+    session: Session,
+    record: Alert,
+    original: Alert,
+    *,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+    draft: bool,
+) -> Alert:
+    """Store a cancellation or correction, then hold it for approval or carry it out now."""
     session.add(record)
     session.flush()
     if draft:
         _drafted(session, actor, record, original)
         return record
     details = carry_out(session, record, settings=settings, now=now)
-    audit.record_by(
-        session, actor, action="alert.correct", target=f"alert {original.id}", details=details
-    )
+    action = "alert.correct" if record.kind == AlertKind.CORRECTION else "alert.cancel"
+    audit.record_by(session, actor, action=action, target=f"alert {original.id}", details=details)
     return record
 
 
